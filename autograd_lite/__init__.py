@@ -1,0 +1,88 @@
+"""autograd_lite: reverse-mode automatic differentiation on NumPy.
+
+A :class:`Tensor` records the NumPy operations applied to it; ``backward()`` walks the
+recorded graph in reverse and fills the ``.grad`` of the leaves.  Every op is a
+:func:`primitive` with its vector-Jacobian products registered beside it, and new ops
+are added the same way.
+"""
+
+from __future__ import annotations
+
+# isort: off
+# Tensor first: its module imports the ops, which need Tensor defined.
+from ._tensor import Tensor
+
+# isort: on
+from . import closed_form, errors, losses
+from ._mode import enable_grad, is_grad_enabled, no_grad
+from ._primitive import Primitive, primitive
+from ._ops_arith import add, divide, matmul, multiply, negative, power, subtract
+from ._ops_elementwise import (
+    absolute,
+    exp,
+    log,
+    maximum,
+    minimum,
+    relu,
+    sigmoid,
+    sign,
+    sqrt,
+    tanh,
+    where,
+)
+from ._ops_nn import log_softmax, softmax
+from ._ops_reduce import broadcast_to, max, mean, min, sum, sum_to
+from ._ops_shape import astype, getitem, reshape, swapaxes, transpose
+from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy
+
+abs = absolute
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Primitive",
+    "Tensor",
+    "__version__",
+    "abs",
+    "absolute",
+    "add",
+    "astype",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "broadcast_to",
+    "closed_form",
+    "cross_entropy",
+    "divide",
+    "enable_grad",
+    "errors",
+    "exp",
+    "getitem",
+    "is_grad_enabled",
+    "log",
+    "log_softmax",
+    "losses",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "multiply",
+    "negative",
+    "no_grad",
+    "power",
+    "primitive",
+    "relu",
+    "reshape",
+    "sigmoid",
+    "sign",
+    "softmax",
+    "sqrt",
+    "subtract",
+    "sum",
+    "sum_to",
+    "swapaxes",
+    "tanh",
+    "transpose",
+    "where",
+]

@@ -1,0 +1,285 @@
+"""The recorded graph and the one routine that applies the chain rule to it.
+
+A :class:`Node` is created for every op result that requires grad, and for every
+leaf Tensor created with ``requires_grad=True``.  Nodes point only backwards (to their
+parents), and the only pointer from a node to a Tensor is a weak one (its ``sink``),
+so a graph never forms a reference cycle: it is freed by reference counting as soon
+as the last Tensor that reaches it is dropped.
+
+Every node carries a creation number.  A node's parents always exist before it, so
+visiting nodes in decreasing creation order is a valid reverse topological order:
+the backward pass keeps the nodes that have received a gradient in a heap and needs
+neither recursion nor a separate sorting pass.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import weakref
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import _mode
+from .errors import GraphFreedError, NotDifferentiableError
+
+if TYPE_CHECKING:
+    from ._primitive import Primitive
+    from ._tensor import Tensor
+
+_creation_counter = itertools.count()
+
+
+class Node:
+    """One recorded op application (or one leaf that requires grad)."""
+
+    __slots__ = (
+        "key",
+        "prim",
+        "parents",
+        "argnums",
+        "args",
+        "kwargs",
+        "out",
+        "shape",
+        "dtype",
+        "sink",
+        "__weakref__",
+    )
+
+    key: int
+    prim: Primitive | None
+    parents: tuple[Node, ...]
+    argnums: tuple[int, ...]
+    args: list[Any] | None
+    kwargs: dict[str, Any]
+    out: Any
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+    sink: weakref.ReferenceType[Tensor] | None
+
+    def __init__(
+        self,
+        prim: Primitive | None,
+        parents: tuple[Node, ...],
+        argnums: tuple[int, ...],
+        args: list[Any] | None,
+        kwargs: dict[str, Any],
+        out: Any,
+        shape: tuple[int, ...],
+        dtype: np.dtype[Any],
+    ) -> None:
+        # Negated so that heapq (a min-heap) pops the newest node first.
+        self.key = -next(_creation_counter)
+        self.prim = prim
+        self.parents = parents
+        self.argnums = argnums
+        self.args = args
+        self.kwargs = kwargs
+        self.out = out
+        self.shape = shape
+        self.dtype = dtype
+        self.sink = None
+
+    @property
+    def name(self) -> str:
+        return "leaf" if self.prim is None else self.prim.name
+
+    def __repr__(self) -> str:
+        return f"<Node {self.name} shape={self.shape} dtype={self.dtype}>"
+
+
+def leaf_node(tensor: Tensor) -> Node:
+    node = Node(None, (), (), None, {}, None, tensor.data.shape, tensor.data.dtype)
+    node.sink = weakref.ref(tensor)
+    return node
+
+
+def _freed_error(node: Node) -> GraphFreedError:
+    return GraphFreedError(
+        f"backward reached op '{node.name}' (output shape {node.shape}) whose saved arrays were "
+        "already freed by an earlier backward pass. Pass retain_graph=True to the first "
+        "backward() to differentiate the same graph more than once."
+    )
+
+
+def sum_to_shape(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``g`` over the axes that broadcasting added or stretched to reach ``shape``."""
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
+    )
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if lead:
+        g = g.reshape(shape)
+    return g
+
+
+def _fit(g: Any, parent: Node, node: Node, argnum: int, create_graph: bool) -> Any:
+    """Bring a VJP's result to the shape and dtype of the input it belongs to."""
+    from ._tensor import Tensor
+
+    if create_graph:
+        if not isinstance(g, Tensor):
+            g = Tensor(g)
+        arr = g.data
+    else:
+        if isinstance(g, Tensor):
+            g = g.data
+        if type(g) is not np.ndarray:
+            g = np.asarray(g)
+        arr = g
+    shape = parent.shape
+    if arr.shape != shape:
+        try:
+            target = np.broadcast_shapes(arr.shape, shape)
+        except ValueError:
+            target = None
+        if target != arr.shape:
+            raise ValueError(
+                f"the VJP of op '{node.name}' for input {argnum} returned a gradient of shape "
+                f"{arr.shape}, which cannot be summed to the input's shape {shape}"
+            )
+        if create_graph:
+            from ._ops_shape import sum_to
+
+            g = sum_to(g, shape)
+        else:
+            g = sum_to_shape(g, shape)
+    if g.dtype != parent.dtype:
+        g = g.astype(parent.dtype)
+    return g
+
+
+def backprop(
+    root: Node,
+    seed: Any,
+    *,
+    targets: Iterable[Node] | None = None,
+    retain_graph: bool = False,
+    create_graph: bool = False,
+) -> dict[Node, Any]:
+    """Apply the chain rule from ``root`` (whose gradient is ``seed``) back through the graph.
+
+    With ``targets=None`` this is ``Tensor.backward``: every node with a ``sink`` (a leaf,
+    or a Tensor that called ``retain_grad``) gets the gradient added to its Tensor's
+    ``.grad``.  Otherwise it is the functional form: gradients of the target nodes are
+    returned, no ``.grad`` is touched, and the walk neither passes the targets nor visits
+    nodes that cannot reach one.
+
+    With ``create_graph=True`` the VJPs receive Tensors and run with recording on, so the
+    returned gradients are Tensors that can be differentiated again.
+    """
+    target_set = None if targets is None else set(targets)
+    relevant = None if target_set is None else _reaching(root, target_set)
+    results: dict[Node, Any] = {}
+    grads: dict[Node, Any] = {root: seed}
+    heap: list[tuple[int, Node]] = [(root.key, root)]
+    handed_out: set[int] = {id(seed)}
+    previous_mode = _mode.state.grad_enabled
+    _mode.state.grad_enabled = create_graph
+    try:
+        while heap:
+            node = heapq.heappop(heap)[1]
+            g = grads.pop(node)
+            if target_set is not None:
+                if node in target_set:
+                    results[node] = g
+                    continue
+            elif node.sink is not None:
+                _write_sink(node, g, handed_out)
+            prim = node.prim
+            if prim is None:
+                continue
+            args = node.args
+            if args is None:
+                raise _freed_error(node)
+            vjps = prim.vjps
+            if create_graph:
+                out, args = _graph_inputs(node)
+            else:
+                out = node.out
+            kwargs = node.kwargs
+            for parent, i in zip(node.parents, node.argnums):
+                if relevant is not None and parent not in relevant:
+                    continue
+                vjp = vjps[i]  # type: ignore[index]
+                if create_graph:
+                    try:
+                        gi = vjp(g, out, *args, **kwargs)
+                    except TypeError as exc:
+                        raise NotDifferentiableError(
+                            f"the VJP of op '{prim.name}' for input {i} cannot be differentiated "
+                            f"again: {exc}. Write it with autograd_lite's functions and operators "
+                            "(ag.exp, ag.where, +, *, ...) rather than raw NumPy calls."
+                        ) from exc
+                else:
+                    gi = vjp(g, out, *args, **kwargs)
+                gi = _fit(gi, parent, node, i, create_graph)
+                previous = grads.get(parent)
+                if previous is None:
+                    grads[parent] = gi
+                    heapq.heappush(heap, (parent.key, parent))
+                else:
+                    # Out of place: ``previous`` may be shared with another branch.
+                    grads[parent] = previous + gi
+            if not retain_graph:
+                node.args = None
+                node.out = None
+    finally:
+        _mode.state.grad_enabled = previous_mode
+    return results
+
+
+def _graph_inputs(node: Node) -> tuple[Any, list[Any]]:
+    """The output and inputs of ``node`` as Tensors wired into the graph, for create_graph."""
+    from ._tensor import Tensor
+
+    args = list(node.args)  # type: ignore[arg-type]
+    for parent, i in zip(node.parents, node.argnums):
+        if args[i] is not None:
+            args[i] = Tensor._from_node(args[i], parent)
+    out = None if node.out is None else Tensor._from_node(node.out, node)
+    return out, args
+
+
+def _write_sink(node: Node, g: Any, handed_out: set[int]) -> None:
+    tensor = node.sink() if node.sink is not None else None
+    if tensor is None:
+        return
+    if not isinstance(g, np.ndarray):
+        g = np.asarray(g.data if hasattr(g, "data") else g)
+    if tensor.grad is None:
+        # A gradient array may be shared by several nodes (``add`` hands ``g`` to both of
+        # its inputs) or be a view; every .grad must be an array of its own.
+        if id(g) in handed_out or not g.flags.owndata or not g.flags.writeable:
+            g = g.copy()
+        handed_out.add(id(g))
+        tensor.grad = g
+    else:
+        tensor.grad = tensor.grad + g
+
+
+def _reaching(root: Node, targets: set[Node]) -> set[Node]:
+    """The nodes on some path from ``root`` down to a target (targets included)."""
+    reaches: dict[Node, bool] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node in reaches and not expanded:
+            continue
+        if node in targets:
+            reaches[node] = True
+            continue
+        if expanded:
+            reaches[node] = any(reaches.get(p, False) for p in node.parents)
+            continue
+        reaches[node] = False  # provisional, marks it as seen
+        stack.append((node, True))
+        for p in node.parents:
+            if p not in reaches:
+                stack.append((p, False))
+    return {n for n, ok in reaches.items() if ok}

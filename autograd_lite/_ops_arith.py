@@ -1,0 +1,89 @@
+"""Arithmetic: the derivative rules of + - * / ** @ and unary minus.
+
+Each VJP returns the gradient at the broadcast output shape; the engine sums it back
+to its input's shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._primitive import primitive
+from ._ops_elementwise import log, where
+
+add = primitive(np.add)
+add.__doc__ = "Elementwise ``a + b`` with broadcasting."
+add.defvjp(
+    lambda g, out, a, b: g,
+    lambda g, out, a, b: g,
+)
+
+subtract = primitive(np.subtract)
+subtract.__doc__ = "Elementwise ``a - b`` with broadcasting."
+subtract.defvjp(
+    lambda g, out, a, b: g,
+    lambda g, out, a, b: -g,
+)
+
+multiply = primitive(np.multiply)
+multiply.__doc__ = "Elementwise ``a * b`` with broadcasting."
+multiply.defvjp(
+    lambda g, out, a, b: g * b,
+    lambda g, out, a, b: g * a,
+)
+
+divide = primitive(np.divide)
+divide.__doc__ = "Elementwise ``a / b`` with broadcasting."
+divide.defvjp(
+    lambda g, out, a, b: g / b,
+    lambda g, out, a, b: -g * out / b,
+)
+
+negative = primitive(np.negative)
+negative.__doc__ = "Elementwise ``-x``."
+negative.defvjp(lambda g, out, x: -g)
+
+
+@primitive
+def power(x, p):  # type: ignore[no-untyped-def]
+    """Elementwise ``x ** p`` with broadcasting.
+
+    The gradient for the exponent, ``out * log(x)``, is taken as 0 where ``x <= 0``
+    (where the real power is not differentiable in ``p``).
+    """
+    return np.power(x, p)
+
+
+power.defvjp(
+    lambda g, out, x, p: g * p * x ** (p - 1),
+    lambda g, out, x, p: g * out * log(where(x > 0, x, 1)),
+)
+
+
+@primitive
+def matmul(a, b):  # type: ignore[no-untyped-def]
+    """Matrix product ``a @ b`` with NumPy's rules for 1-D and stacked operands."""
+    return np.matmul(a, b)
+
+
+def _matmul_vjp_a(g, out, a, b):  # type: ignore[no-untyped-def]
+    if b.ndim == 1:
+        return g[..., None] * b if a.ndim > 1 else g * b
+    if a.ndim == 1:
+        return (b @ g[..., None])[..., 0]
+    if b.ndim == 2:
+        return g @ b.T
+    return g @ b.swapaxes(-1, -2)
+
+
+def _matmul_vjp_b(g, out, a, b):  # type: ignore[no-untyped-def]
+    if a.ndim == 1:
+        return a[:, None] * g[..., None, :] if b.ndim > 1 else g * a
+    if b.ndim == 1:
+        return (a.swapaxes(-1, -2) @ g[..., None])[..., 0]
+    if a.ndim == 2:
+        return a.T @ g
+    return a.swapaxes(-1, -2) @ g
+
+
+matmul.defvjp(_matmul_vjp_a, _matmul_vjp_b)

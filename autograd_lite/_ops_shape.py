@@ -1,0 +1,83 @@
+"""Shape manipulation and indexing: rules that move gradients without changing them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._primitive import primitive
+
+# sum_to lives with the reductions; re-exported here for the engine's create_graph path.
+from ._ops_reduce import broadcast_to, sum_to  # noqa: F401
+
+
+@primitive
+def reshape(x, shape):  # type: ignore[no-untyped-def]
+    """``x`` with a new shape (same elements, C order)."""
+    return np.reshape(x, shape)
+
+
+reshape.defvjp(lambda g, out, x, shape: g.reshape(x.shape))
+
+
+@primitive
+def transpose(x, axes=None):  # type: ignore[no-untyped-def]
+    """``x`` with its axes permuted (reversed by default)."""
+    return np.transpose(x, axes)
+
+
+def _transpose_vjp(g, out, x, axes=None):  # type: ignore[no-untyped-def]
+    if axes is None:
+        return transpose(g)
+    return transpose(g, tuple(np.argsort(axes)))
+
+
+transpose.defvjp(_transpose_vjp)
+
+
+@primitive
+def swapaxes(x, axis1, axis2):  # type: ignore[no-untyped-def]
+    """``x`` with two axes interchanged."""
+    return np.swapaxes(x, axis1, axis2)
+
+
+swapaxes.defvjp(lambda g, out, x, axis1, axis2: swapaxes(g, axis1, axis2))
+
+
+@primitive
+def astype(x, dtype):  # type: ignore[no-untyped-def]
+    """``x`` converted to ``dtype``; the gradient is converted back."""
+    return x.astype(dtype)
+
+
+astype.defvjp(lambda g, out, x, dtype: astype(g, x.dtype))
+
+
+def _is_basic(index: Any) -> bool:
+    """Whether ``index`` selects a view (no arrays or lists), so no element repeats."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(
+        p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts
+    )
+
+
+@primitive
+def getitem(x, index):  # type: ignore[no-untyped-def]
+    """``x[index]`` for basic and advanced indexing."""
+    return x[index]
+
+
+@primitive
+def scatter_add(g, index, shape):  # type: ignore[no-untyped-def]
+    """A zero array of ``shape`` with ``g`` added at ``index``; repeated indices accumulate."""
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+getitem.defvjp(lambda g, out, x, index: scatter_add(g, index, x.shape))
+scatter_add.defvjp(lambda g, out, gin, index, shape: getitem(g, index))

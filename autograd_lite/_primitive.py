@@ -1,0 +1,187 @@
+"""Primitives: NumPy functions that record themselves, with their vector-Jacobian products.
+
+A primitive is declared once::
+
+    @ag.primitive
+    def exp(x):
+        return np.exp(x)
+
+    exp.defvjp(lambda g, out, x: g * out)
+
+Each VJP receives ``(g, out, *inputs, **kwargs)`` and returns the gradient for its
+input.  The engine looks at which of ``out`` and the inputs a VJP actually reads and
+keeps only those alive until the backward pass, so ``add`` saves nothing and
+``W1 @ X`` saves ``X`` only if ``W1`` needs a gradient.
+"""
+
+from __future__ import annotations
+
+import dis
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import _mode
+from ._graph import Node
+
+VJP = Callable[..., Any]
+
+_LOAD_OPS = ("LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE")
+
+
+def _parameters_read(vjp: VJP) -> tuple[bool, set[int] | None]:
+    """Which parameters a VJP reads: (reads ``out``, positions of inputs it reads).
+
+    ``None`` for the positions means "assume all of them" (the VJP takes ``*args``, or is
+    not a plain Python function, so its body cannot be read).
+    """
+    code = getattr(vjp, "__code__", None)
+    if code is None or inspect.ismethod(vjp):
+        return True, None
+    names = code.co_varnames[: code.co_argcount]
+    used: set[str] = set(code.co_cellvars)
+    for ins in dis.get_instructions(code):
+        if ins.opname.startswith(_LOAD_OPS):
+            val = ins.argval
+            used.update(val if isinstance(val, tuple) else (val,))
+    reads_out = len(names) < 2 or names[1] in used
+    if code.co_flags & inspect.CO_VARARGS:
+        return reads_out, None
+    return reads_out, {i for i, name in enumerate(names[2:]) if name in used}
+
+
+class Primitive:
+    """A NumPy function that records itself in the graph when a Tensor input requires grad.
+
+    Create one with :func:`primitive`; attach the derivative rules with :meth:`defvjp`.
+    Calling it accepts Tensors, NumPy arrays and Python scalars and returns a Tensor.
+    """
+
+    def __init__(self, fun: Callable[..., Any], name: str | None = None) -> None:
+        self.fun = fun
+        self.name = name or fun.__name__
+        self.vjps: tuple[VJP | None, ...] | None = None
+        self._reads: list[tuple[bool, set[int] | None]] = []
+        self._save_plan: dict[tuple[int, ...], tuple[bool, tuple[int, ...] | None]] = {}
+        self.__doc__ = fun.__doc__
+        self.__name__ = self.name
+        self.__qualname__ = getattr(fun, "__qualname__", self.name)
+        self.__module__ = getattr(fun, "__module__", __name__)
+        self.__wrapped__ = fun
+
+    def defvjp(self, *vjps: VJP | None) -> Callable[..., Any]:
+        """Register one vector-Jacobian product per positional input, in order.
+
+        ``None`` in place of a VJP declares that input non-differentiable.  Used as a
+        decorator (``@op.defvjp``) it registers the VJP of the first input and returns it.
+        """
+        self.vjps = tuple(vjps)
+        self._reads = [(False, set()) if v is None else _parameters_read(v) for v in vjps]
+        self._save_plan = {}
+        return vjps[0] if len(vjps) == 1 and vjps[0] is not None else self
+
+    def _plan(self, argnums: tuple[int, ...], nargs: int) -> tuple[bool, tuple[int, ...] | None]:
+        """What to keep for a backward pass that needs gradients at ``argnums``."""
+        plan = self._save_plan.get(argnums)
+        if plan is None:
+            if self.vjps is None:
+                raise NotImplementedError(f"op '{self.name}' has no VJP: call {self.name}.defvjp")
+            keep_out = False
+            keep: set[int] = set()
+            everything = False
+            for i in argnums:
+                if i >= len(self.vjps) or self.vjps[i] is None:
+                    raise TypeError(
+                        f"{self.name}: input {i} requires grad, but the op defines no VJP for it"
+                    )
+                reads_out, reads = self._reads[i]
+                keep_out |= reads_out
+                if reads is None:
+                    everything = True
+                else:
+                    keep |= reads
+            drop = None if everything else tuple(j for j in range(nargs) if j not in keep)
+            plan = (keep_out, drop)
+            self._save_plan[argnums] = plan
+        return plan
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
+        raw = list(args)
+        parents: tuple[Node, ...] = ()
+        argnums: tuple[int, ...] = ()
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                raw[i] = a.data
+                node = a._node
+                if node is not None:
+                    parents += (node,)
+                    argnums += (i,)
+        try:
+            value = self.fun(*raw, **kwargs)
+        except (ValueError, TypeError, IndexError) as exc:
+            raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(raw)})") from exc
+        if type(value) is not np.ndarray:
+            value = np.asarray(value)
+        if not parents or not _mode.state.grad_enabled:
+            return Tensor._from_node(value, None)
+        keep_out, drop = self._plan(argnums, len(raw))
+        if drop:
+            for j in drop:
+                raw[j] = None
+        node = Node(
+            self, parents, argnums, raw, kwargs, value if keep_out else None, value.shape, value.dtype
+        )
+        return Tensor._from_node(value, node)
+
+    def __repr__(self) -> str:
+        return f"<autograd_lite primitive {self.name}>"
+
+
+def _renamed(exc: Exception, message: str) -> Exception:
+    """The same kind of error as ``exc``, with a message that names the op and its inputs."""
+    for kind in (type(exc), IndexError, ValueError, TypeError):
+        if isinstance(exc, kind):
+            try:
+                return kind(message)
+            except Exception:  # an exception class with its own constructor signature
+                continue
+    return exc
+
+
+def _describe(raw: list[Any]) -> str:
+    parts = []
+    for a in raw:
+        if isinstance(a, np.ndarray):
+            parts.append(f"array shape {a.shape} dtype {a.dtype}")
+        else:
+            parts.append(type(a).__name__ + (f" {a!r}" if np.isscalar(a) else ""))
+    return ", ".join(parts)
+
+
+def primitive(fun: Callable[..., Any]) -> Primitive:
+    """Declare a NumPy function as a differentiable op.
+
+    The function receives NumPy arrays (and any non-Tensor arguments unchanged) and
+    returns an array.  Attach its derivative rules with ``.defvjp``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import autograd_lite as ag
+    >>> @ag.primitive
+    ... def softplus(x):
+    ...     return np.logaddexp(0.0, x)
+    >>> @softplus.defvjp
+    ... def _(g, out, x):
+    ...     return g * ag.sigmoid(x)
+    >>> x = ag.Tensor([0.0, 1.0], requires_grad=True)
+    >>> softplus(x).sum().backward()
+    >>> x.grad.round(4)
+    array([0.5   , 0.7311])
+    """
+    return Primitive(fun)
+
+
+from ._tensor import Tensor  # noqa: E402  (Tensor's methods call primitives defined after it)

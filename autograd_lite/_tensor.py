@@ -1,0 +1,436 @@
+"""The Tensor: a NumPy array that remembers how it was computed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+from . import _graph
+from ._graph import Node
+from .errors import NumpyOnTensorError
+
+_UNSUPPORTED_KINDS = "OSUVMm"  # object, strings, void, datetimes
+
+
+def _check_dtype(data: np.ndarray, requires_grad: bool) -> None:
+    if data.dtype.kind in _UNSUPPORTED_KINDS:
+        raise TypeError(f"Tensor: unsupported dtype {data.dtype}; use a numeric or bool array")
+    if requires_grad and data.dtype.kind != "f":
+        raise TypeError(
+            f"Tensor: only floating-point tensors can require grad, got dtype {data.dtype}"
+        )
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it, for reverse-mode autodiff.
+
+    Parameters
+    ----------
+    data
+        Anything ``numpy.asarray`` accepts.  An ndarray of the requested dtype is used
+        without copying.  Python floats become float64, Python ints int64.
+    requires_grad
+        Record the ops applied to this Tensor so that ``backward`` can fill its ``.grad``.
+        Only floating-point Tensors can require grad (``TypeError`` otherwise).
+    dtype
+        The NumPy dtype to convert ``data`` to.
+
+    Attributes
+    ----------
+    data : numpy.ndarray
+        The values.
+    grad : numpy.ndarray or None
+        The accumulated gradient of a leaf (or of a Tensor that called
+        :meth:`retain_grad`), of the data's shape and dtype.  Set it to ``None`` to reset.
+
+    Examples
+    --------
+    >>> import autograd_lite as ag
+    >>> x = ag.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    array([2., 4., 6.])
+    """
+
+    __slots__ = ("data", "grad", "_node", "__weakref__")
+
+    data: NDArray[Any]
+    grad: NDArray[Any] | None
+    _node: Node | None
+
+    def __init__(
+        self, data: ArrayLike, requires_grad: bool = False, dtype: DTypeLike | None = None
+    ) -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        arr = np.asarray(data, dtype=dtype)
+        _check_dtype(arr, requires_grad)
+        self.data = arr
+        self.grad = None
+        self._node = None
+        if requires_grad:
+            self._node = _graph.leaf_node(self)
+
+    @classmethod
+    def _from_node(cls, data: NDArray[Any], node: Node | None) -> Tensor:
+        t = object.__new__(cls)
+        t.data = data
+        t.grad = None
+        t._node = node
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def requires_grad(self) -> bool:
+        """Whether this Tensor is part of a recorded graph."""
+        return self._node is not None
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if not self.is_leaf:
+            raise RuntimeError(
+                "requires_grad can only be changed on leaf Tensors; use .detach() to cut a "
+                "Tensor out of the graph"
+            )
+        if value and self._node is None:
+            _check_dtype(self.data, True)
+            self._node = _graph.leaf_node(self)
+        elif not value:
+            self._node = None
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for Tensors created by the user, False for results of recorded ops."""
+        return self._node is None or self._node.prim is None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.data.dtype
+
+    @property
+    def T(self) -> Tensor:
+        """The transpose (axes reversed), like ``ndarray.T``."""
+        return transpose(self)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extra = ""
+        if self.data.dtype not in (np.float64, np.int64, np.bool_):
+            extra += f", dtype={self.data.dtype}"
+        if self._node is not None:
+            extra += (
+                ", requires_grad=True" if self.is_leaf else f", grad_fn=<{self._node.name}>"
+            )
+        return f"Tensor({body}{extra})"
+
+    # ------------------------------------------------------------------ autodiff
+    def backward(self, grad: ArrayLike | None = None, *, retain_graph: bool = False) -> None:
+        """Accumulate the gradient of this Tensor into ``.grad`` of the leaves it depends on.
+
+        Parameters
+        ----------
+        grad
+            The gradient of some scalar with respect to this Tensor (same shape).  May be
+            omitted only when this Tensor has one element; it is then 1.
+        retain_graph
+            Keep the saved arrays so that the graph can be differentiated again.  By
+            default they are freed as the backward pass goes, and a second backward
+            through the same graph raises :class:`~autograd_lite.errors.GraphFreedError`.
+
+        Raises
+        ------
+        RuntimeError
+            If this Tensor does not require grad.
+        ValueError
+            If ``grad`` is omitted for a Tensor of more than one element, or has the wrong
+            shape.
+        """
+        node = self._node
+        if node is None:
+            raise RuntimeError(
+                "backward: this Tensor does not require grad (no input of the ops that "
+                "produced it had requires_grad=True)"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"backward: grad can be omitted only for a one-element Tensor, but this one "
+                    f"has shape {self.shape}; pass grad= of that shape"
+                )
+            seed = np.ones(self.shape, dtype=self.dtype)
+        else:
+            seed = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"backward: grad has shape {seed.shape}, but the Tensor has shape {self.shape}"
+                )
+            if seed.dtype.kind not in "fiub":
+                raise TypeError(f"backward: grad must be a real array, got dtype {seed.dtype}")
+            if seed.dtype != self.dtype:
+                seed = seed.astype(self.dtype)
+        _graph.backprop(node, seed, retain_graph=retain_graph)
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` on this non-leaf Tensor when ``backward`` passes through it."""
+        node = self._node
+        if node is None:
+            raise RuntimeError("retain_grad: this Tensor does not require grad")
+        if node.sink is None:
+            import weakref
+
+            node.sink = weakref.ref(self)
+
+    def detach(self) -> Tensor:
+        """A Tensor with the same data (not copied) and no graph."""
+        return Tensor._from_node(self.data, None)
+
+    def numpy(self) -> NDArray[Any]:
+        """The data as a NumPy array (not copied)."""
+        return self.data
+
+    def item(self) -> Any:
+        """The single element as a Python scalar."""
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element Tensors convert, this one has shape {self.shape}")
+        return self.data.item()
+
+    def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> NDArray[Any]:
+        if self._node is not None:
+            raise NumpyOnTensorError(
+                f"NumPy was asked to convert a Tensor of shape {self.shape} that requires grad "
+                "into an array, which would silently drop it from the graph; call .detach() "
+                "or .numpy() first, or use autograd_lite's own functions"
+            )
+        arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return arr.copy() if copy else arr
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        op = _UFUNC_OPS.get(ufunc) if method == "__call__" and not kwargs else None
+        if op is not None:
+            return op(*inputs)
+        if any(isinstance(x, Tensor) and x._node is not None for x in inputs):
+            raise NumpyOnTensorError(
+                f"numpy.{ufunc.__name__} has no differentiable counterpart for Tensors; use an "
+                "autograd_lite op or define one with @ag.primitive"
+            )
+        plain = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        result = getattr(ufunc, method)(*plain, **kwargs)
+        return Tensor(result) if isinstance(result, np.ndarray) else result
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other: Any) -> Tensor:
+        return add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return subtract(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return subtract(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return multiply(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return multiply(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return divide(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return divide(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return power(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return power(other, self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return matmul(other, self)
+
+    def __neg__(self) -> Tensor:
+        return negative(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return absolute(self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return getitem(self, _plain_index(index))
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        raise TypeError(
+            "Tensor does not support item assignment, which would change recorded values; "
+            "build a new Tensor (ag.where, concatenation) or edit .data outside any graph"
+        )
+
+    # Comparisons give bool Tensors that carry no gradient, like NumPy's.
+    def __lt__(self, other: Any) -> Tensor:
+        return Tensor(self.data < _plain(other))
+
+    def __le__(self, other: Any) -> Tensor:
+        return Tensor(self.data <= _plain(other))
+
+    def __gt__(self, other: Any) -> Tensor:
+        return Tensor(self.data > _plain(other))
+
+    def __ge__(self, other: Any) -> Tensor:
+        return Tensor(self.data >= _plain(other))
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data == _plain(other))
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return Tensor(self.data != _plain(other))
+
+    __hash__ = object.__hash__
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    # ------------------------------------------------------------------ method forms of ops
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return min(self, axis=axis, keepdims=keepdims)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+            shape = tuple(shape[0])
+        return reshape(self, shape)
+
+    def transpose(self, *axes: Any) -> Tensor:
+        if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+            axes = tuple(axes[0])
+        return transpose(self, axes or None)
+
+    def swapaxes(self, axis1: int, axis2: int) -> Tensor:
+        return swapaxes(self, axis1, axis2)
+
+    def astype(self, dtype: DTypeLike) -> Tensor:
+        return astype(self, np.dtype(dtype))
+
+    def exp(self) -> Tensor:
+        return exp(self)
+
+    def log(self) -> Tensor:
+        return log(self)
+
+    def sqrt(self) -> Tensor:
+        return sqrt(self)
+
+    def abs(self) -> Tensor:
+        return absolute(self)
+
+    def sigmoid(self) -> Tensor:
+        return sigmoid(self)
+
+    def tanh(self) -> Tensor:
+        return tanh(self)
+
+    def relu(self) -> Tensor:
+        return relu(self)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return softmax(self, axis=axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return log_softmax(self, axis=axis)
+
+
+def _plain(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _plain_index(index: Any) -> Any:
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+# The ops are defined in terms of Tensor, so they are imported after it.
+from ._ops_elementwise import (  # noqa: E402
+    absolute,
+    exp,
+    log,
+    maximum,
+    relu,
+    sigmoid,
+    sqrt,
+    tanh,
+)
+from ._ops_arith import add, divide, matmul, multiply, negative, power, subtract  # noqa: E402
+from ._ops_reduce import max, mean, min, sum  # noqa: E402
+from ._ops_shape import astype, getitem, reshape, swapaxes, transpose  # noqa: E402
+from ._ops_nn import log_softmax, softmax  # noqa: E402
+
+_UFUNC_OPS = {
+    np.add: add,
+    np.subtract: subtract,
+    np.multiply: multiply,
+    np.divide: divide,
+    np.power: power,
+    np.matmul: matmul,
+    np.negative: negative,
+    np.exp: exp,
+    np.log: log,
+    np.sqrt: sqrt,
+    np.tanh: tanh,
+    np.absolute: absolute,
+    np.maximum: maximum,
+}
+
+
+def _comparison(ufunc: np.ufunc) -> Any:
+    def compare(a: Any, b: Any) -> Tensor:
+        return Tensor(ufunc(_plain(a), _plain(b)))
+
+    return compare
+
+
+for _ufunc in (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal):
+    _UFUNC_OPS[_ufunc] = _comparison(_ufunc)

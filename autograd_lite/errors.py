@@ -1,0 +1,25 @@
+"""Exceptions raised by autograd_lite beyond Python's own TypeError, ValueError and IndexError."""
+
+from __future__ import annotations
+
+
+class GraphFreedError(RuntimeError):
+    """A backward pass reached a node whose saved arrays were already released.
+
+    Raised on a second ``backward()`` through the same graph without ``retain_graph=True``.
+    """
+
+
+class NotDifferentiableError(TypeError):
+    """A vector-Jacobian product could not be differentiated again.
+
+    Raised during higher-order differentiation when a VJP computes with raw NumPy on a
+    Tensor instead of with autograd_lite's own functions and operators.
+    """
+
+
+class NumpyOnTensorError(TypeError):
+    """NumPy was asked to turn a Tensor that requires grad into a plain array.
+
+    Use ``tensor.detach()`` (or ``tensor.numpy()``) to leave the graph on purpose.
+    """

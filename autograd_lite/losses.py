@@ -1,0 +1,188 @@
+"""Loss functions, each one fused op with a numerically stable forward and derivative.
+
+``reduction`` is ``"mean"`` (over all elements, or all examples for ``cross_entropy``),
+``"sum"``, or ``"none"`` (the unreduced per-element losses).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._ops_elementwise import log, maximum, sigmoid
+from ._ops_nn import log_softmax, softmax
+from ._primitive import primitive
+from ._tensor import Tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+_LOG_FLOOR = -100.0  # log(p) is clamped here so that p = 0 or 1 gives a finite loss
+_PROB_EPS = 1e-12  # keeps the derivative of binary_cross_entropy finite at p = 0 or 1
+
+
+def _check_reduction(op: str, reduction: str) -> None:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
+
+
+def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.mean()
+    return loss
+
+
+def _scale(g: Any, count: int, reduction: str) -> Any:
+    """The upstream gradient of a reduced loss, as seen by each element."""
+    return g / count if reduction == "mean" else g
+
+
+def _check_same_shape(op: str, a: Tensor | np.ndarray, b: Any) -> None:
+    b_shape = np.shape(b.data if isinstance(b, Tensor) else b)
+    if a.shape != b_shape:
+        raise ValueError(f"{op}: targets of shape {b_shape} do not match input of shape {a.shape}")
+
+
+# --------------------------------------------------------------------- binary cross-entropy
+@primitive
+def _bce(p, t, reduction):  # type: ignore[no-untyped-def]
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(p), _LOG_FLOOR)
+        log_q = np.maximum(np.log1p(-p), _LOG_FLOOR)
+    return _reduce(-(t * log_p + (1 - t) * log_q), reduction)
+
+
+_bce.defvjp(
+    lambda g, out, p, t, reduction: _scale(g, p.size, reduction)
+    * (p - t)
+    / maximum(p * (1 - p), _PROB_EPS),
+    lambda g, out, p, t, reduction: _scale(g, p.size, reduction)
+    * (log(maximum(1 - p, _PROB_EPS)) - log(maximum(p, _PROB_EPS))),
+)
+
+
+def binary_cross_entropy(probs: Any, targets: Any, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy ``-(t log p + (1 - t) log(1 - p))`` of probabilities ``p``.
+
+    ``log`` is clamped at -100 so that probabilities of exactly 0 or 1 give a finite loss,
+    and the derivative's denominator ``p (1 - p)`` is kept above 1e-12.  Prefer
+    :func:`binary_cross_entropy_with_logits` on the logits, which needs neither.
+
+    Examples
+    --------
+    >>> import autograd_lite as ag
+    >>> ag.binary_cross_entropy(ag.Tensor([0.5]), ag.Tensor([1.0])).item()  # log 2
+    0.6931471805599453
+    """
+    _check_reduction("binary_cross_entropy", reduction)
+    probs = probs if isinstance(probs, Tensor) else Tensor(probs)
+    _check_same_shape("binary_cross_entropy", probs, targets)
+    return _bce(probs, targets, reduction)
+
+
+@primitive
+def _bce_logits(z, t, reduction):  # type: ignore[no-untyped-def]
+    # max(z, 0) - z t + log(1 + exp(-|z|)): every term finite for any z.
+    return _reduce(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z))), reduction)
+
+
+_bce_logits.defvjp(
+    lambda g, out, z, t, reduction: _scale(g, z.size, reduction) * (sigmoid(z) - t),
+    lambda g, out, z, t, reduction: _scale(g, z.size, reduction) * -z,
+)
+
+
+def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of ``sigmoid(logits)``, fused so that it is stable for any logit.
+
+    Its derivative with respect to the logits is ``sigmoid(z) - t``: the post's
+    ``dZ2 = A2 - Y``.
+
+    Examples
+    --------
+    >>> import autograd_lite as ag
+    >>> z = ag.Tensor([1000.0, -1000.0], requires_grad=True)
+    >>> loss = ag.binary_cross_entropy_with_logits(z, ag.Tensor([1.0, 0.0]))
+    >>> loss.item()
+    0.0
+    """
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    logits = logits if isinstance(logits, Tensor) else Tensor(logits)
+    _check_same_shape("binary_cross_entropy_with_logits", logits, targets)
+    return _bce_logits(logits, targets, reduction)
+
+
+# --------------------------------------------------------------------- cross-entropy
+def _one_hot(classes: np.ndarray, depth: int, axis: int, dtype: Any) -> np.ndarray:
+    eye = np.eye(depth, dtype=dtype)[classes]  # class axis last
+    return np.moveaxis(eye, -1, axis)
+
+
+@primitive
+def _cross_entropy(z, t, axis, reduction, count):  # type: ignore[no-untyped-def]
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    return _reduce(-np.sum(t * log_probs, axis=axis), reduction)
+
+
+def _ce_scale(g: Any, axis: int, reduction: str, count: int) -> Any:
+    g = g / count if reduction == "mean" else g
+    # An unreduced loss lacks the class axis; put it back so the gradient broadcasts.
+    return g[(slice(None),) * axis + (None,)] if reduction == "none" else g
+
+
+_cross_entropy.defvjp(
+    lambda g, out, z, t, axis, reduction, count: _ce_scale(g, axis, reduction, count)
+    * (softmax(z, axis=axis) * t.sum(axis=axis, keepdims=True) - t),
+    lambda g, out, z, t, axis, reduction, count: _ce_scale(g, axis, reduction, count)
+    * -log_softmax(z, axis=axis),
+)
+
+
+def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy of ``logits`` along ``axis``.
+
+    ``targets`` are either integer class indices (the shape of ``logits`` without
+    ``axis``) or probabilities of the same shape as ``logits``.  ``"mean"`` averages over
+    examples (every position except ``axis``).  The derivative with respect to the logits
+    is ``softmax(z) - onehot(t)``.
+
+    Examples
+    --------
+    >>> import autograd_lite as ag
+    >>> z = ag.Tensor([[0.0, 0.0], [0.0, 0.0]])
+    >>> round(ag.cross_entropy(z, [0, 1]).item(), 6)  # log 2
+    0.693147
+    """
+    _check_reduction("cross_entropy", reduction)
+    logits = logits if isinstance(logits, Tensor) else Tensor(logits)
+    if logits.ndim == 0:
+        raise ValueError("cross_entropy: logits must have at least one axis (the classes)")
+    if not -logits.ndim <= axis < logits.ndim:
+        raise ValueError(f"cross_entropy: axis {axis} is out of range for logits of shape {logits.shape}")
+    axis %= logits.ndim
+    depth = logits.shape[axis]
+    t_data = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    if t_data.dtype.kind in "iu":
+        expected = logits.shape[:axis] + logits.shape[axis + 1 :]
+        if t_data.shape != expected:
+            raise ValueError(
+                f"cross_entropy: class-index targets must have shape {expected} for logits of "
+                f"shape {logits.shape} (axis={axis}), got {t_data.shape}"
+            )
+        if t_data.size and (t_data.min() < 0 or t_data.max() >= depth):
+            raise IndexError(
+                f"cross_entropy: class indices must lie in [0, {depth}), got values from "
+                f"{t_data.min()} to {t_data.max()}"
+            )
+        targets = _one_hot(t_data, depth, axis, logits.dtype)
+    elif t_data.dtype.kind == "f":
+        _check_same_shape("cross_entropy", logits, t_data)
+    else:
+        raise TypeError(
+            f"cross_entropy: targets must be integer class indices or float probabilities, "
+            f"got dtype {t_data.dtype}"
+        )
+    count = logits.size // depth if depth else 0
+    return _cross_entropy(logits, targets, axis, reduction, count)
