@@ -13,9 +13,8 @@ from __future__ import annotations
 from ._tensor import Tensor
 
 # isort: on
-from . import closed_form, errors, losses
+from . import closed_form, errors, functional, losses, testing
 from ._mode import enable_grad, is_grad_enabled, no_grad
-from ._primitive import Primitive, primitive
 from ._ops_arith import add, divide, matmul, multiply, negative, power, subtract
 from ._ops_elementwise import (
     absolute,
@@ -30,9 +29,12 @@ from ._ops_elementwise import (
     tanh,
     where,
 )
+from ._ops_join import concatenate, stack
 from ._ops_nn import log_softmax, softmax
 from ._ops_reduce import broadcast_to, max, mean, min, sum, sum_to
 from ._ops_shape import astype, getitem, reshape, swapaxes, transpose
+from ._primitive import Primitive, primitive
+from .functional import grad, hessian, hvp, jacobian, value_and_grad
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy
 
 abs = absolute
@@ -51,13 +53,19 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "broadcast_to",
     "closed_form",
+    "concatenate",
     "cross_entropy",
     "divide",
     "enable_grad",
     "errors",
     "exp",
+    "functional",
     "getitem",
+    "grad",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
     "log",
     "log_softmax",
     "losses",
@@ -78,11 +86,14 @@ __all__ = [
     "sign",
     "softmax",
     "sqrt",
+    "stack",
     "subtract",
     "sum",
     "sum_to",
     "swapaxes",
     "tanh",
+    "testing",
     "transpose",
+    "value_and_grad",
     "where",
 ]

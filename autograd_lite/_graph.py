@@ -36,17 +36,17 @@ class Node:
     """One recorded op application (or one leaf that requires grad)."""
 
     __slots__ = (
-        "key",
-        "prim",
-        "parents",
+        "__weakref__",
         "argnums",
         "args",
+        "dtype",
+        "key",
         "kwargs",
         "out",
+        "parents",
+        "prim",
         "shape",
-        "dtype",
         "sink",
-        "__weakref__",
     )
 
     key: int

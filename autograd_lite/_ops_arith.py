@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._primitive import primitive
 from ._ops_elementwise import log, where
+from ._primitive import primitive
 
 add = primitive(np.add)
 add.__doc__ = "Elementwise ``a + b`` with broadcasting."

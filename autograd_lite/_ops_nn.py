@@ -15,9 +15,7 @@ def softmax(x, axis=-1):  # type: ignore[no-untyped-def]
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
-softmax.defvjp(
-    lambda g, out, x, axis=-1: out * (g - (g * out).sum(axis=axis, keepdims=True))
-)
+softmax.defvjp(lambda g, out, x, axis=-1: out * (g - (g * out).sum(axis=axis, keepdims=True)))
 
 
 @primitive
@@ -27,6 +25,4 @@ def log_softmax(x, axis=-1):  # type: ignore[no-untyped-def]
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
-log_softmax.defvjp(
-    lambda g, out, x, axis=-1: g - exp(out) * g.sum(axis=axis, keepdims=True)
-)
+log_softmax.defvjp(lambda g, out, x, axis=-1: g - exp(out) * g.sum(axis=axis, keepdims=True))

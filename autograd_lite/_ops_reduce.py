@@ -6,7 +6,6 @@ import builtins
 from typing import Any
 
 import numpy as np
-
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from ._graph import sum_to_shape

@@ -6,10 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from ._primitive import primitive
-
 # sum_to lives with the reductions; re-exported here for the engine's create_graph path.
 from ._ops_reduce import broadcast_to, sum_to  # noqa: F401
+from ._primitive import primitive
 
 
 @primitive
@@ -57,9 +56,7 @@ astype.defvjp(lambda g, out, x, dtype: astype(g, x.dtype))
 def _is_basic(index: Any) -> bool:
     """Whether ``index`` selects a view (no arrays or lists), so no element repeats."""
     parts = index if isinstance(index, tuple) else (index,)
-    return all(
-        p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts
-    )
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice)) for p in parts)
 
 
 @primitive

@@ -17,6 +17,7 @@ keeps only those alive until the backward pass, so ``add`` saves nothing and
 from __future__ import annotations
 
 import dis
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -62,7 +63,7 @@ class Primitive:
     def __init__(self, fun: Callable[..., Any], name: str | None = None) -> None:
         self.fun = fun
         self.name = name or fun.__name__
-        self.vjps: tuple[VJP | None, ...] | None = None
+        self.vjps: tuple[VJP | None, ...] | _ArgnumVJPs | None = None
         self._reads: list[tuple[bool, set[int] | None]] = []
         self._save_plan: dict[tuple[int, ...], tuple[bool, tuple[int, ...] | None]] = {}
         self.__doc__ = fun.__doc__
@@ -82,6 +83,16 @@ class Primitive:
         self._save_plan = {}
         return vjps[0] if len(vjps) == 1 and vjps[0] is not None else self
 
+    def defvjp_argnum(self, vjp: Callable[..., Any]) -> Callable[..., Any]:
+        """Register one VJP for every input: ``vjp(argnum, g, out, *inputs, **kwargs)``.
+
+        For ops that take any number of inputs, such as :func:`~autograd_lite.stack`.
+        """
+        self.vjps = _ArgnumVJPs(vjp)
+        self._reads = _AllReads()  # type: ignore[assignment]
+        self._save_plan = {}
+        return vjp
+
     def _plan(self, argnums: tuple[int, ...], nargs: int) -> tuple[bool, tuple[int, ...] | None]:
         """What to keep for a backward pass that needs gradients at ``argnums``."""
         plan = self._save_plan.get(argnums)
@@ -92,7 +103,9 @@ class Primitive:
             keep: set[int] = set()
             everything = False
             for i in argnums:
-                if i >= len(self.vjps) or self.vjps[i] is None:
+                if not isinstance(self.vjps, _ArgnumVJPs) and (
+                    i >= len(self.vjps) or self.vjps[i] is None
+                ):
                     raise TypeError(
                         f"{self.name}: input {i} requires grad, but the op defines no VJP for it"
                     )
@@ -131,12 +144,36 @@ class Primitive:
             for j in drop:
                 raw[j] = None
         node = Node(
-            self, parents, argnums, raw, kwargs, value if keep_out else None, value.shape, value.dtype
+            self,
+            parents,
+            argnums,
+            raw,
+            kwargs,
+            value if keep_out else None,
+            value.shape,
+            value.dtype,
         )
         return Tensor._from_node(value, node)
 
     def __repr__(self) -> str:
         return f"<autograd_lite primitive {self.name}>"
+
+
+class _ArgnumVJPs:
+    """The VJPs of a variadic op: item ``i`` is the shared VJP bound to argnum ``i``."""
+
+    def __init__(self, vjp: Callable[..., Any]) -> None:
+        self.vjp = vjp
+
+    def __getitem__(self, i: int) -> Any:
+        return functools.partial(self.vjp, i)
+
+
+class _AllReads:
+    """Read-analysis of a variadic VJP: assume it reads the output and every input."""
+
+    def __getitem__(self, i: int) -> tuple[bool, None]:
+        return True, None
 
 
 def _renamed(exc: Exception, message: str) -> Exception:

@@ -56,7 +56,7 @@ class Tensor:
     array([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "_node", "__weakref__")
+    __slots__ = ("__weakref__", "_node", "data", "grad")
 
     data: NDArray[Any]
     grad: NDArray[Any] | None
@@ -137,9 +137,7 @@ class Tensor:
         if self.data.dtype not in (np.float64, np.int64, np.bool_):
             extra += f", dtype={self.data.dtype}"
         if self._node is not None:
-            extra += (
-                ", requires_grad=True" if self.is_leaf else f", grad_fn=<{self._node.name}>"
-            )
+            extra += ", requires_grad=True" if self.is_leaf else f", grad_fn=<{self._node.name}>"
         return f"Tensor({body}{extra})"
 
     # ------------------------------------------------------------------ autodiff
@@ -210,7 +208,9 @@ class Tensor:
     def item(self) -> Any:
         """The single element as a Python scalar."""
         if self.data.size != 1:
-            raise ValueError(f"item: only one-element Tensors convert, this one has shape {self.shape}")
+            raise ValueError(
+                f"item: only one-element Tensors convert, this one has shape {self.shape}"
+            )
         return self.data.item()
 
     def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> NDArray[Any]:
@@ -393,6 +393,7 @@ def _plain_index(index: Any) -> Any:
 
 
 # The ops are defined in terms of Tensor, so they are imported after it.
+from ._ops_arith import add, divide, matmul, multiply, negative, power, subtract  # noqa: E402
 from ._ops_elementwise import (  # noqa: E402
     absolute,
     exp,
@@ -403,10 +404,9 @@ from ._ops_elementwise import (  # noqa: E402
     sqrt,
     tanh,
 )
-from ._ops_arith import add, divide, matmul, multiply, negative, power, subtract  # noqa: E402
+from ._ops_nn import log_softmax, softmax  # noqa: E402
 from ._ops_reduce import max, mean, min, sum  # noqa: E402
 from ._ops_shape import astype, getitem, reshape, swapaxes, transpose  # noqa: E402
-from ._ops_nn import log_softmax, softmax  # noqa: E402
 
 _UFUNC_OPS = {
     np.add: add,

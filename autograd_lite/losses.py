@@ -54,11 +54,12 @@ def _bce(p, t, reduction):  # type: ignore[no-untyped-def]
 
 
 _bce.defvjp(
-    lambda g, out, p, t, reduction: _scale(g, p.size, reduction)
-    * (p - t)
-    / maximum(p * (1 - p), _PROB_EPS),
-    lambda g, out, p, t, reduction: _scale(g, p.size, reduction)
-    * (log(maximum(1 - p, _PROB_EPS)) - log(maximum(p, _PROB_EPS))),
+    lambda g, out, p, t, reduction: (
+        _scale(g, p.size, reduction) * (p - t) / maximum(p * (1 - p), _PROB_EPS)
+    ),
+    lambda g, out, p, t, reduction: (
+        _scale(g, p.size, reduction) * (log(maximum(1 - p, _PROB_EPS)) - log(maximum(p, _PROB_EPS)))
+    ),
 )
 
 
@@ -133,10 +134,13 @@ def _ce_scale(g: Any, axis: int, reduction: str, count: int) -> Any:
 
 
 _cross_entropy.defvjp(
-    lambda g, out, z, t, axis, reduction, count: _ce_scale(g, axis, reduction, count)
-    * (softmax(z, axis=axis) * t.sum(axis=axis, keepdims=True) - t),
-    lambda g, out, z, t, axis, reduction, count: _ce_scale(g, axis, reduction, count)
-    * -log_softmax(z, axis=axis),
+    lambda g, out, z, t, axis, reduction, count: (
+        _ce_scale(g, axis, reduction, count)
+        * (softmax(z, axis=axis) * t.sum(axis=axis, keepdims=True) - t)
+    ),
+    lambda g, out, z, t, axis, reduction, count: (
+        _ce_scale(g, axis, reduction, count) * -log_softmax(z, axis=axis)
+    ),
 )
 
 
@@ -160,7 +164,9 @@ def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "m
     if logits.ndim == 0:
         raise ValueError("cross_entropy: logits must have at least one axis (the classes)")
     if not -logits.ndim <= axis < logits.ndim:
-        raise ValueError(f"cross_entropy: axis {axis} is out of range for logits of shape {logits.shape}")
+        raise ValueError(
+            f"cross_entropy: axis {axis} is out of range for logits of shape {logits.shape}"
+        )
     axis %= logits.ndim
     depth = logits.shape[axis]
     t_data = targets.data if isinstance(targets, Tensor) else np.asarray(targets)

@@ -46,7 +46,11 @@ def arrays(
     ReLU's 0, so that finite differences do not straddle it.
     """
     elements = hst.floats(
-        min_value, max_value, allow_nan=False, allow_infinity=False, width=np.dtype(dtype).itemsize * 8
+        min_value,
+        max_value,
+        allow_nan=False,
+        allow_infinity=False,
+        width=np.dtype(dtype).itemsize * 8,
     )
     if avoid is not None:
         elements = elements.filter(lambda v: abs(v - avoid) >= margin)

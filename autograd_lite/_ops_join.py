@@ -1,0 +1,33 @@
+"""Joining Tensors: stack and concatenate, whose gradients are slices of ``g``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._primitive import primitive
+
+
+@primitive
+def stack(*arrays, axis=0):  # type: ignore[no-untyped-def]
+    """Join arrays of equal shape along a new axis."""
+    return np.stack(arrays, axis=axis)
+
+
+@stack.defvjp_argnum
+def _stack_vjp(argnum, g, out, *arrays, axis=0):  # type: ignore[no-untyped-def]
+    axis %= out.ndim
+    return g[(slice(None),) * axis + (argnum,)]
+
+
+@primitive
+def concatenate(*arrays, axis=0):  # type: ignore[no-untyped-def]
+    """Join arrays along an existing axis."""
+    return np.concatenate(arrays, axis=axis)
+
+
+@concatenate.defvjp_argnum
+def _concatenate_vjp(argnum, g, out, *arrays, axis=0):  # type: ignore[no-untyped-def]
+    axis %= out.ndim
+    start = sum(a.shape[axis] for a in arrays[:argnum])
+    stop = start + arrays[argnum].shape[axis]
+    return g[(slice(None),) * axis + (slice(start, stop),)]
