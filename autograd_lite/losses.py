@@ -38,10 +38,18 @@ def _scale(g: Any, count: int, reduction: str) -> Any:
     return g / count if reduction == "mean" else g
 
 
-def _check_same_shape(op: str, a: Tensor | np.ndarray, b: Any) -> None:
-    b_shape = np.shape(b.data if isinstance(b, Tensor) else b)
-    if a.shape != b_shape:
-        raise ValueError(f"{op}: targets of shape {b_shape} do not match input of shape {a.shape}")
+def _targets_like(op: str, inputs: Tensor, targets: Any) -> Any:
+    """Targets checked against the inputs' shape; plain arrays take the inputs' float dtype."""
+    if not isinstance(targets, Tensor):
+        targets = np.asarray(targets)
+        if targets.dtype.kind not in "biuf":
+            raise TypeError(f"{op}: targets must be numeric, got dtype {targets.dtype}")
+        targets = targets.astype(inputs.dtype, copy=False)
+    if inputs.shape != targets.shape:
+        raise ValueError(
+            f"{op}: targets of shape {targets.shape} do not match input of shape {inputs.shape}"
+        )
+    return targets
 
 
 # --------------------------------------------------------------------- binary cross-entropy
@@ -78,8 +86,7 @@ def binary_cross_entropy(probs: Any, targets: Any, reduction: str = "mean") -> T
     """
     _check_reduction("binary_cross_entropy", reduction)
     probs = probs if isinstance(probs, Tensor) else Tensor(probs)
-    _check_same_shape("binary_cross_entropy", probs, targets)
-    return _bce(probs, targets, reduction)
+    return _bce(probs, _targets_like("binary_cross_entropy", probs, targets), reduction)
 
 
 @primitive
@@ -110,7 +117,7 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str =
     """
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     logits = logits if isinstance(logits, Tensor) else Tensor(logits)
-    _check_same_shape("binary_cross_entropy_with_logits", logits, targets)
+    targets = _targets_like("binary_cross_entropy_with_logits", logits, targets)
     return _bce_logits(logits, targets, reduction)
 
 
@@ -184,7 +191,7 @@ def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "m
             )
         targets = _one_hot(t_data, depth, axis, logits.dtype)
     elif t_data.dtype.kind == "f":
-        _check_same_shape("cross_entropy", logits, t_data)
+        targets = _targets_like("cross_entropy", logits, targets)
     else:
         raise TypeError(
             f"cross_entropy: targets must be integer class indices or float probabilities, "

@@ -45,13 +45,10 @@ def arrays(
     keeps every element at least ``margin`` away from one point, e.g. a kink such as
     ReLU's 0, so that finite differences do not straddle it.
     """
-    elements = hst.floats(
-        min_value,
-        max_value,
-        allow_nan=False,
-        allow_infinity=False,
-        width=np.dtype(dtype).itemsize * 8,
-    )
+    kind = np.dtype(dtype)
+    # Bounds must be representable at the array's width.
+    low, high = float(kind.type(min_value)), float(kind.type(max_value))
+    elements = hst.floats(low, high, allow_nan=False, allow_infinity=False, width=kind.itemsize * 8)
     if avoid is not None:
         elements = elements.filter(lambda v: abs(v - avoid) >= margin)
     return hnp.arrays(dtype=dtype, shape=shapes() if shape is None else shape, elements=elements)

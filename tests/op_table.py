@@ -1,0 +1,137 @@
+"""One table of ops drives the gradient, dtype and invariant tests: adding an op adds a row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import autograd_lite as ag
+
+
+@dataclass(frozen=True)
+class OpCase:
+    name: str
+    fn: Callable[..., ag.Tensor]  # Tensors in, Tensor out
+    reference: Callable[..., np.ndarray]  # the same function in plain NumPy
+    arity: int = 1
+    broadcasts: bool = False  # inputs may have different, broadcastable shapes
+    low: float = -3.0
+    high: float = 3.0
+    avoid: float | None = None  # a kink to keep finite differences away from
+    min_dims: int = 0
+    distinct: bool = False  # values must not (nearly) tie: max, min, maximum, minimum
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def _np_sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-x))
+
+
+def _np_bce_logits(z: np.ndarray, t: np.ndarray) -> np.ndarray:
+    p = _np_sigmoid(z)
+    return np.mean(-t * np.log(p) - (1 - t) * np.log(1 - p))
+
+
+def _np_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+OPS: list[OpCase] = [
+    OpCase("add", ag.add, np.add, 2, broadcasts=True),
+    OpCase("subtract", ag.subtract, np.subtract, 2, broadcasts=True),
+    OpCase("multiply", ag.multiply, np.multiply, 2, broadcasts=True),
+    OpCase("divide", ag.divide, np.divide, 2, broadcasts=True, low=0.5, high=3.0),
+    OpCase("power", ag.power, np.power, 2, broadcasts=True, low=0.5, high=2.0),
+    OpCase("negative", ag.negative, np.negative),
+    OpCase("exp", ag.exp, np.exp),
+    OpCase("log", ag.log, np.log, low=0.1, high=5.0),
+    OpCase("sqrt", ag.sqrt, np.sqrt, low=0.1, high=5.0),
+    OpCase("sigmoid", ag.sigmoid, _np_sigmoid),
+    OpCase("tanh", ag.tanh, np.tanh),
+    OpCase("relu", ag.relu, lambda x: np.maximum(x, 0), avoid=0.0),
+    OpCase("absolute", ag.absolute, np.abs, avoid=0.0),
+    OpCase("maximum", ag.maximum, np.maximum, 2, broadcasts=True, distinct=True),
+    OpCase("minimum", ag.minimum, np.minimum, 2, broadcasts=True, distinct=True),
+    OpCase("sum", ag.sum, np.sum),
+    OpCase("sum_axis0", lambda x: ag.sum(x, axis=0), lambda x: np.sum(x, axis=0), min_dims=1),
+    OpCase(
+        "sum_keepdims",
+        lambda x: ag.sum(x, axis=-1, keepdims=True),
+        lambda x: np.sum(x, axis=-1, keepdims=True),
+        min_dims=1,
+    ),
+    OpCase("mean", ag.mean, np.mean),
+    OpCase("mean_axis", lambda x: ag.mean(x, axis=-1), lambda x: np.mean(x, axis=-1), min_dims=1),
+    OpCase("max", ag.max, np.max, distinct=True),
+    OpCase(
+        "max_axis",
+        lambda x: ag.max(x, axis=0),
+        lambda x: np.max(x, axis=0),
+        min_dims=1,
+        distinct=True,
+    ),
+    OpCase("min", ag.min, np.min, distinct=True),
+    OpCase("reshape", lambda x: ag.reshape(x, (-1,)), lambda x: np.reshape(x, (-1,))),
+    OpCase("transpose", ag.transpose, np.transpose),
+    OpCase("T", lambda x: x.T, lambda x: x.T),
+    OpCase("softmax", ag.softmax, _np_softmax, min_dims=1),
+    OpCase(
+        "softmax_axis0",
+        lambda x: ag.softmax(x, axis=0),
+        lambda x: _np_softmax(x, axis=0),
+        min_dims=1,
+    ),
+    OpCase("log_softmax", ag.log_softmax, lambda x: np.log(_np_softmax(x)), min_dims=1),
+    OpCase("getitem_basic", lambda x: x[..., :2], lambda x: x[..., :2], min_dims=1),
+    OpCase(
+        "getitem_repeated",
+        lambda x: x[np.array([0, 0, -1])],
+        lambda x: x[np.array([0, 0, -1])],
+        min_dims=1,
+    ),
+    OpCase(
+        "where",
+        lambda a, b: ag.where(a.data > 0, a, b),
+        lambda a, b: np.where(a > 0, a, b),
+        2,
+        broadcasts=True,
+        avoid=0.0,
+    ),
+    OpCase("matmul", ag.matmul, np.matmul, 2, min_dims=1),
+    OpCase("stack", lambda a, b: ag.stack(a, b, axis=0), lambda a, b: np.stack([a, b]), 2),
+    OpCase(
+        "concatenate",
+        lambda a, b: ag.concatenate(a, b, axis=0),
+        lambda a, b: np.concatenate([a, b]),
+        2,
+        min_dims=1,
+    ),
+    OpCase(
+        "binary_cross_entropy",
+        lambda p, t: ag.binary_cross_entropy(p, t, reduction="sum"),
+        lambda p, t: -np.sum(t * np.log(p) + (1 - t) * np.log(1 - p)),
+        2,
+        low=0.05,
+        high=0.95,
+    ),
+    OpCase(
+        "binary_cross_entropy_with_logits",
+        lambda z, t: ag.binary_cross_entropy_with_logits(z, (t.data > 0) * 1.0),
+        lambda z, t: _np_bce_logits(z, (t > 0) * 1.0),
+        2,
+        avoid=0.0,
+    ),
+    OpCase(
+        "cross_entropy_probs",
+        lambda z, t: ag.cross_entropy(z, ag.softmax(t)),
+        lambda z, t: np.mean(-np.sum(_np_softmax(t) * np.log(_np_softmax(z)), axis=-1)),
+        2,
+        min_dims=1,
+    ),
+]
+
+OPS_BY_NAME = {case.name: case for case in OPS}

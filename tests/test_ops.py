@@ -1,0 +1,89 @@
+"""Every op in the table: forward against NumPy, VJPs against finite differences, invariants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import autograd_lite as ag
+from autograd_lite.testing import check_grad
+from autograd_lite.testing import strategies as ags
+
+from .op_table import OPS, OpCase
+
+
+@st.composite
+def op_inputs(draw: st.DrawFn, case: OpCase, dtype: type = np.float64) -> list[np.ndarray]:
+    if case.name == "matmul":
+        shapes = draw(
+            hnp.mutually_broadcastable_shapes(signature=np.matmul.signature, max_dims=3, max_side=4)
+        ).input_shapes
+    elif case.broadcasts:
+        shapes = draw(ags.broadcastable_shapes(case.arity, min_dims=case.min_dims))
+    else:
+        shape = draw(ags.shapes(min_dims=case.min_dims))
+        shapes = (shape,) * case.arity
+    arrays = [
+        draw(ags.arrays(s, dtype=dtype, min_value=case.low, max_value=case.high, avoid=case.avoid))
+        for s in shapes
+    ]
+    if case.distinct:
+        # Finite differences must not straddle a tie, where the derivative jumps.
+        values = np.sort(np.concatenate([a.ravel() for a in arrays]).astype(np.float64))
+        assume(values.size < 2 or np.diff(values).min() > 1e-3)
+    return arrays
+
+
+def _ids(case: OpCase) -> str:
+    return case.name
+
+
+@pytest.mark.parametrize("case", OPS, ids=_ids)
+@given(data=st.data())
+def test_forward_matches_numpy(case: OpCase, data: st.DataObject) -> None:
+    arrays = data.draw(op_inputs(case))
+    out = case.fn(*[ag.Tensor(a) for a in arrays])
+    assert isinstance(out, ag.Tensor)
+    np.testing.assert_allclose(out.data, case.reference(*arrays), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", OPS, ids=_ids)
+@given(data=st.data())
+def test_vjp_matches_finite_differences(case: OpCase, data: st.DataObject) -> None:
+    arrays = data.draw(op_inputs(case))
+    out_shape = case.fn(*[ag.Tensor(a) for a in arrays]).shape
+    # A random projection turns the op into a scalar, so every output element is weighed.
+    weights = data.draw(ags.arrays(out_shape, min_value=-1, max_value=1))
+    check_grad(lambda *xs: (case.fn(*xs) * weights).sum(), *arrays, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", OPS, ids=_ids)
+@given(data=st.data())
+def test_float32_stays_float32(case: OpCase, data: st.DataObject) -> None:
+    arrays = data.draw(op_inputs(case, dtype=np.float32))
+    tensors = [ag.Tensor(a, requires_grad=True) for a in arrays]
+    out = case.fn(*tensors)
+    assert out.dtype == np.float32
+    (out * 2.0).sum().backward()
+    for t in tensors:
+        assert t.grad is None or t.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("case", OPS, ids=_ids)
+@given(data=st.data())
+def test_inputs_unchanged_and_grads_independent(case: OpCase, data: st.DataObject) -> None:
+    arrays = data.draw(op_inputs(case))
+    copies = [a.copy() for a in arrays]
+    tensors = [ag.Tensor(a, requires_grad=True) for a in arrays]
+    out = case.fn(*tensors)
+    out.backward(np.ones(out.shape))
+    for a, c in zip(arrays, copies):
+        np.testing.assert_array_equal(a, c)
+    grads = [t.grad for t in tensors if t.grad is not None]
+    for i, g in enumerate(grads):
+        assert g.flags.writeable
+        for other in [*arrays, *grads[:i]]:
+            assert not np.shares_memory(g, other)
