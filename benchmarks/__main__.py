@@ -1,0 +1,59 @@
+"""``python -m benchmarks [--quick] [--json PATH] [--only NAME ...] [--no-torch]``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+import time
+
+from . import runner, torch_side
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer samples, no largest sizes")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument(
+        "--only", nargs="+", metavar="NAME", help="run benchmarks whose name contains NAME"
+    )
+    parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch column")
+    args = parser.parse_args(argv)
+
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+        if os.environ.get(var):
+            print(
+                f"note: {var} is set; it can select a slower BLAS kernel (see docs/performance.md)",
+                file=sys.stderr,
+            )
+    if importlib.util.find_spec("threadpoolctl") is None:
+        parser.error("threadpoolctl is needed to pin BLAS to one thread: pip install -e '.[bench]'")
+    config = runner.Config(quick=args.quick, only=args.only)
+    start = time.perf_counter()
+    results = runner.run_suite(config, log=lambda s: print(f"running {s}", file=sys.stderr))
+    if not args.no_torch and torch_side.available():
+        print("running PyTorch side", file=sys.stderr)
+        runner.attach_torch(results, torch_side.measure(quick=args.quick))
+    elapsed = time.perf_counter() - start
+    info = runner.machine_info()
+    print(runner.format_table(results))
+    print()
+    blas = ", ".join(
+        f"{b['internal_api']} {b['version']} {b['architecture']}" for b in info["blas"]
+    )
+    print(
+        f"Python {info['python']}, NumPy {info['numpy']}, {info['processor']} "
+        f"({info['cpus']} CPUs), BLAS {blas} pinned to 1 thread; {elapsed:.0f} s"
+    )
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(
+                runner.to_json(results, {"quick": args.quick, "seconds": elapsed}), f, indent=1
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

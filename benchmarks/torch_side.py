@@ -1,0 +1,140 @@
+"""PyTorch's figures for the same workloads, measured in a subprocess of its own.
+
+PyTorch is for comparison only and never a dependency: :func:`measure` returns nothing
+when it is not installed.  Running it in a separate process keeps its thread pools and
+allocator out of the process that times autograd_lite.  Run directly
+(``python -m benchmarks.torch_side``) it prints its figures as JSON.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .runner import CHAIN_LENGTH, TWO_LAYER_SIZES
+
+
+def available() -> bool:
+    return importlib.util.find_spec("torch") is not None
+
+
+def measure(quick: bool = False, timeout: float = 600.0) -> dict[str, float]:
+    """Seconds per step of each workload under PyTorch eager, keyed by benchmark name."""
+    if not available():
+        return {}
+    cmd = [sys.executable, "-m", "benchmarks.torch_side"] + (["--quick"] if quick else [])
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    if proc.returncode != 0:
+        sys.stderr.write(f"PyTorch side failed:\n{proc.stderr}\n")
+        return {}
+    return {str(k): float(v) for k, v in json.loads(proc.stdout).items()}
+
+
+def _median_time(step: Callable[[], Any], repeats: int, min_time: float) -> float:
+    number = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(number):
+            step()
+        if time.perf_counter() - t0 >= min_time or number >= 1 << 20:
+            break
+        number *= 2
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            step()
+        samples.append((time.perf_counter() - t0) / number)
+    return statistics.median(samples)
+
+
+def _run(quick: bool) -> dict[str, float]:
+    import numpy as np
+    import torch
+
+    torch.set_num_threads(1)
+    repeats, min_time = (5, 0.02) if quick else (15, 0.05)
+    out: dict[str, float] = {}
+    lr = 0.1
+
+    def sgd(params: list[Any]) -> None:
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+                p.grad = None
+
+    for n0, n1, m, _ in TWO_LAYER_SIZES:
+        large = n1 * m >= 10**6
+        for dtype in (torch.float64, torch.float32):
+            rng = np.random.default_rng(0)
+            X = torch.tensor(rng.standard_normal((n0, m))).to(dtype)
+            Y = torch.tensor((rng.random((1, m)) < 0.5).astype(np.float64)).to(dtype)
+            shapes = [(n1, n0), (n1, 1), (1, n1), (1, 1)]
+            params = [
+                (0.1 * torch.tensor(rng.standard_normal(s))).to(dtype).requires_grad_()
+                for s in shapes
+            ]
+
+            def step(params: list[Any] = params, X: Any = X, Y: Any = Y, m: int = m) -> None:
+                W1, b1, W2, b2 = params
+                Z2 = W2 @ torch.tanh(W1 @ X + b1) + b2
+                loss = (
+                    torch.nn.functional.binary_cross_entropy_with_logits(Z2, Y, reduction="sum") / m
+                )
+                loss.backward()
+                sgd(params)
+
+            name = f"two-layer {n0}-{n1} m={m} {str(dtype).removeprefix('torch.')}"
+            out[name] = _median_time(step, 3 if large else repeats, 0.0 if large else min_time)
+
+    for dtype in (torch.float64, torch.float32):
+        rng = np.random.default_rng(0)
+        X = torch.tensor(rng.standard_normal((128, 64))).to(dtype)
+        labels = torch.tensor(rng.integers(0, 10, size=128))
+        params = [
+            (0.1 * torch.tensor(rng.standard_normal(s))).to(dtype).requires_grad_()
+            for s in [(64, 128), (128,), (128, 10), (10,)]
+        ]
+
+        def mlp(params: list[Any] = params, X: Any = X, labels: Any = labels) -> None:
+            W1, b1, W2, b2 = params
+            logits = torch.relu(X @ W1 + b1) @ W2 + b2
+            torch.nn.functional.cross_entropy(logits, labels).backward()
+            sgd(params)
+
+        name = f"softmax MLP 64-128-10 batch=128 {str(dtype).removeprefix('torch.')}"
+        out[name] = _median_time(mlp, repeats, min_time)
+
+    x = torch.randn(4, dtype=torch.float64, requires_grad=True)
+    y = (1 + 0.01 * torch.randn(4, dtype=torch.float64)).requires_grad_()
+    g = torch.ones(4, dtype=torch.float64)
+    for length, label in [(CHAIN_LENGTH, f"chain of {CHAIN_LENGTH}"), (1, "single op")]:
+
+        def chain(length: int = length) -> None:
+            z = x
+            for _ in range(length):
+                z = z * y
+            z.backward(g)
+            x.grad = None
+            y.grad = None
+
+        out[f"per-op x*y (4,), {label}"] = _median_time(chain, repeats, min_time) / length
+
+    return out
+
+
+def main() -> None:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        print(json.dumps(_run("--quick" in sys.argv[1:])))
+
+
+if __name__ == "__main__":
+    main()

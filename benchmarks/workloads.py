@@ -1,0 +1,224 @@
+"""The compared computations: each workload is an autograd_lite step and a NumPy step.
+
+Both steps of a pair start from the same parameters and read the same data, and each
+mutates only its own copy of the parameters, so after one step of each the parameters
+must agree (:meth:`Pair.check`).  The NumPy side is what a careful NumPy programmer writes
+from the post's formulas: no wasted work, and nothing the autodiff version could not do
+as well (it also computes the loss, since a training step reports it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+import autograd_lite as ag
+
+LEARNING_RATE = 0.1
+
+
+@dataclass
+class Pair:
+    """One workload: an autograd_lite step, a NumPy step, and their parameters."""
+
+    name: str
+    autograd_step: Callable[[], Any]
+    numpy_step: Callable[[], Any]
+    autograd_params: Callable[[], list[np.ndarray]]
+    numpy_params: Callable[[], list[np.ndarray]]
+    dtype: np.dtype[Any]
+
+    def check(self) -> float:
+        """Run one step of each side and return the largest parameter difference.
+
+        Raises ``AssertionError`` when the two sides disagree beyond rounding, so that a
+        benchmark never times two different computations.
+        """
+        self.autograd_step()
+        self.numpy_step()
+        rtol, atol = (1e-4, 1e-5) if self.dtype == np.float32 else (1e-9, 1e-11)
+        worst = 0.0
+        for a, b in zip(self.autograd_params(), self.numpy_params(), strict=True):
+            assert a.shape == b.shape and a.dtype == b.dtype, (self.name, a.shape, b.shape)
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=self.name)
+            worst = max(worst, float(np.max(np.abs(a - b))))
+        return worst
+
+
+def _sgd(params: list[ag.Tensor], lr: float) -> None:
+    for p in params:
+        p.data -= lr * p.grad
+        p.grad = None
+
+
+# --------------------------------------------------------------------------- two-layer network
+def two_layer(n0: int, n1: int, m: int, dtype: Any = np.float64, seed: int = 0) -> Pair:
+    """The tutorial's network: tanh hidden layer, sigmoid output, binary cross-entropy.
+
+    Column convention: ``X`` is ``(n0, m)``, ``W1`` ``(n1, n0)``, ``b1`` ``(n1, 1)``,
+    ``W2`` ``(1, n1)``, ``b2`` ``(1, 1)``; the loss is summed over units and divided by m.
+    """
+    dtype = np.dtype(dtype)
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n0, m)).astype(dtype)
+    Y = (rng.random((1, m)) < 0.5).astype(dtype)
+    init = [
+        rng.standard_normal((n1, n0)) / np.sqrt(n0),
+        rng.standard_normal((n1, 1)) * 0.1,
+        rng.standard_normal((1, n1)) / np.sqrt(n1),
+        rng.standard_normal((1, 1)) * 0.1,
+    ]
+    tensors = [ag.Tensor(p.astype(dtype), requires_grad=True) for p in init]
+    arrays = [p.astype(dtype) for p in init]
+    lr = LEARNING_RATE
+
+    def autograd_step() -> float:
+        W1, b1, W2, b2 = tensors
+        Z2 = W2 @ ag.tanh(W1 @ X + b1) + b2
+        loss = ag.binary_cross_entropy_with_logits(Z2, Y, reduction="sum") / m
+        loss.backward()
+        _sgd(tensors, lr)
+        return loss.item()
+
+    def numpy_step() -> float:
+        W1, b1, W2, b2 = arrays
+        A1 = np.tanh(W1 @ X + b1)
+        Z2 = W2 @ A1 + b2
+        # Stable loss and sigmoid from the same exp(-|Z2|).
+        E = np.exp(-np.abs(Z2))
+        loss = np.sum(np.maximum(Z2, 0) - Z2 * Y + np.log1p(E)) / m
+        A2 = np.where(Z2 >= 0, 1, E) / (1 + E)
+        # The post divides dW and db by m; dividing the (1, m) dZ2 once is the same.
+        dZ2 = (A2 - Y) / m
+        dW2 = dZ2 @ A1.T
+        db2 = np.sum(dZ2, axis=1, keepdims=True)
+        dZ1 = (W2.T @ dZ2) * (1 - A1 * A1)
+        dW1 = dZ1 @ X.T
+        db1 = np.sum(dZ1, axis=1, keepdims=True)
+        W1 -= lr * dW1
+        b1 -= lr * db1
+        W2 -= lr * dW2
+        b2 -= lr * db2
+        return float(loss)
+
+    return Pair(
+        f"two-layer {n0}-{n1} m={m} {dtype.name}",
+        autograd_step,
+        numpy_step,
+        lambda: [t.data for t in tensors],
+        lambda: arrays,
+        dtype,
+    )
+
+
+# --------------------------------------------------------------------------- softmax MLP
+def softmax_mlp(
+    n_in: int = 64,
+    n_hidden: int = 128,
+    n_out: int = 10,
+    batch: int = 128,
+    dtype: Any = np.float64,
+    seed: int = 0,
+) -> Pair:
+    """A ReLU MLP with a softmax cross-entropy over integer labels (row convention)."""
+    dtype = np.dtype(dtype)
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((batch, n_in)).astype(dtype)
+    labels = rng.integers(0, n_out, size=batch)
+    init = [
+        rng.standard_normal((n_in, n_hidden)) * np.sqrt(2 / n_in),
+        rng.standard_normal(n_hidden) * 0.1,
+        rng.standard_normal((n_hidden, n_out)) / np.sqrt(n_hidden),
+        rng.standard_normal(n_out) * 0.1,
+    ]
+    tensors = [ag.Tensor(p.astype(dtype), requires_grad=True) for p in init]
+    arrays = [p.astype(dtype) for p in init]
+    rows = np.arange(batch)
+    lr = LEARNING_RATE
+
+    def autograd_step() -> float:
+        W1, b1, W2, b2 = tensors
+        logits = ag.relu(X @ W1 + b1) @ W2 + b2
+        loss = ag.cross_entropy(logits, labels)
+        loss.backward()
+        _sgd(tensors, lr)
+        return loss.item()
+
+    def numpy_step() -> float:
+        W1, b1, W2, b2 = arrays
+        H = np.maximum(X @ W1 + b1, 0)
+        Z = H @ W2 + b2
+        shifted = Z - Z.max(axis=1, keepdims=True)
+        E = np.exp(shifted)
+        S = E.sum(axis=1, keepdims=True)
+        loss = np.mean(np.log(S[:, 0]) - shifted[rows, labels])
+        dZ = E / S
+        dZ[rows, labels] -= 1
+        dZ /= batch
+        dW2 = H.T @ dZ
+        db2 = dZ.sum(axis=0)
+        dH = (dZ @ W2.T) * (H > 0)
+        dW1 = X.T @ dH
+        db1 = dH.sum(axis=0)
+        W1 -= lr * dW1
+        b1 -= lr * db1
+        W2 -= lr * dW2
+        b2 -= lr * db2
+        return float(loss)
+
+    return Pair(
+        f"softmax MLP {n_in}-{n_hidden}-{n_out} batch={batch} {dtype.name}",
+        autograd_step,
+        numpy_step,
+        lambda: [t.data for t in tensors],
+        lambda: arrays,
+        dtype,
+    )
+
+
+# --------------------------------------------------------------------------- engine overhead
+def op_chain(length: int, size: int = 4) -> Callable[[], None]:
+    """Forward and backward of ``length`` multiplications ``z = z * y`` on ``(size,)`` arrays.
+
+    Both ``x`` and ``y`` are leaves that require grad, so every op has two VJPs to run
+    and ``y``'s gradient accumulates over the chain.  ``length=1`` is the round trip
+    ``z = x * y; z.backward(g)``.
+    """
+    rng = np.random.default_rng(0)
+    x = ag.Tensor(rng.standard_normal(size), requires_grad=True)
+    y = ag.Tensor(1 + 0.01 * rng.standard_normal(size), requires_grad=True)
+    g = np.ones(size)
+
+    def step() -> None:
+        z = x
+        for _ in range(length):
+            z = z * y
+        z.backward(g)
+        x.grad = None
+        y.grad = None
+
+    return step
+
+
+def tanh_chain(length: int, size: int = 4) -> tuple[Callable[[], Any], Callable[[Any], None]]:
+    """A chain of ``length`` tanh ops: ``(forward, backward)``, for deep-graph costs.
+
+    ``forward()`` returns the root Tensor; ``backward(root)`` differentiates it.
+    """
+    x = ag.Tensor(np.linspace(-1.0, 1.0, size), requires_grad=True)
+    g = np.ones(size)
+
+    def forward() -> Any:
+        z = x
+        for _ in range(length):
+            z = ag.tanh(z)
+        return z
+
+    def backward(root: Any) -> None:
+        root.backward(g)
+        x.grad = None
+
+    return forward, backward
