@@ -13,7 +13,7 @@ from __future__ import annotations
 from ._tensor import Tensor
 
 # isort: on
-from . import closed_form, errors, functional, losses, testing
+from . import closed_form, data, errors, functional, losses, nn, optim, testing, viz
 from ._mode import enable_grad, is_grad_enabled, no_grad
 from ._ops_arith import add, divide, matmul, multiply, negative, power, subtract
 from ._ops_elementwise import (
@@ -36,6 +36,7 @@ from ._ops_shape import astype, getitem, reshape, swapaxes, transpose
 from ._primitive import Primitive, primitive
 from .functional import grad, hessian, hvp, jacobian, value_and_grad
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy
+from .serialization import load, save
 
 abs = absolute
 
@@ -55,6 +56,7 @@ __all__ = [
     "closed_form",
     "concatenate",
     "cross_entropy",
+    "data",
     "divide",
     "enable_grad",
     "errors",
@@ -66,6 +68,7 @@ __all__ = [
     "hvp",
     "is_grad_enabled",
     "jacobian",
+    "load",
     "log",
     "log_softmax",
     "losses",
@@ -77,11 +80,14 @@ __all__ = [
     "minimum",
     "multiply",
     "negative",
+    "nn",
     "no_grad",
+    "optim",
     "power",
     "primitive",
     "relu",
     "reshape",
+    "save",
     "sigmoid",
     "sign",
     "softmax",
@@ -95,5 +101,6 @@ __all__ = [
     "testing",
     "transpose",
     "value_and_grad",
+    "viz",
     "where",
 ]
