@@ -66,24 +66,28 @@ def matmul(a, b):  # type: ignore[no-untyped-def]
     return np.matmul(a, b)
 
 
+def _mT(x):  # type: ignore[no-untyped-def]
+    """Transpose of the last two axes (the matrix transpose of a stack of matrices)."""
+    return x.T if x.ndim == 2 else x.swapaxes(-1, -2)
+
+
+# The rules read the other operand and g only (never their own input), so that a
+# product like ``W1 @ X`` keeps just X alive for W1's gradient.  Which operand is a
+# vector shows in g's rank: out = a @ b drops one axis for each vector operand.
 def _matmul_vjp_a(g, out, a, b):  # type: ignore[no-untyped-def]
-    if b.ndim == 1:
-        return g[..., None] * b if a.ndim > 1 else g * b
-    if a.ndim == 1:
+    if b.ndim == 1:  # (..., n, k) @ (k,), or a dot product
+        return g[..., None] * b if g.ndim else g * b
+    if g.ndim == b.ndim - 1:  # a is a vector: (k,) @ (..., k, m)
         return (b @ g[..., None])[..., 0]
-    if b.ndim == 2:
-        return g @ b.T
-    return g @ b.swapaxes(-1, -2)
+    return g @ _mT(b)
 
 
 def _matmul_vjp_b(g, out, a, b):  # type: ignore[no-untyped-def]
-    if a.ndim == 1:
-        return a[:, None] * g[..., None, :] if b.ndim > 1 else g * a
-    if b.ndim == 1:
-        return (a.swapaxes(-1, -2) @ g[..., None])[..., 0]
-    if a.ndim == 2:
-        return a.T @ g
-    return a.swapaxes(-1, -2) @ g
+    if a.ndim == 1:  # (k,) @ (..., k, m), or a dot product
+        return a[:, None] * g[..., None, :] if g.ndim else g * a
+    if g.ndim == a.ndim - 1:  # b is a vector: (..., n, k) @ (k,)
+        return (_mT(a) @ g[..., None])[..., 0]
+    return _mT(a) @ g
 
 
 matmul.defvjp(_matmul_vjp_a, _matmul_vjp_b)

@@ -49,7 +49,7 @@ def test_graph_gradients_equal_the_posts_formulas(net) -> None:
     params, X, Y, activation = net
     m = X.shape[1]
     tensors = {k: ag.Tensor(v, requires_grad=True) for k, v in params.items()}
-    Z1, A1, Z2, A2, loss = autograd_forward(tensors, X, Y, activation)
+    Z1, _A1, Z2, A2, loss = autograd_forward(tensors, X, Y, activation)
     Z1.retain_grad()
     Z2.retain_grad()
     loss.backward()

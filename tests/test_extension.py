@@ -1,0 +1,122 @@
+"""The one extension path: primitive + defvjp, as a user defining new ops would use it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import autograd_lite as ag
+from autograd_lite.testing import check_grad
+from autograd_lite.testing import strategies as ags
+
+
+@ag.primitive
+def softplus(x):  # type: ignore[no-untyped-def]
+    return np.logaddexp(0.0, x)
+
+
+@softplus.defvjp
+def _(g, out, x):  # type: ignore[no-untyped-def]
+    return g * ag.sigmoid(x)
+
+
+@ag.primitive
+def hypot(x, y):  # type: ignore[no-untyped-def]
+    return np.hypot(x, y)
+
+
+hypot.defvjp(
+    lambda g, out, x, y: g * x / out,
+    lambda g, out, x, y: g * y / out,
+)
+
+
+@given(ags.arrays())
+def test_softplus_gradient_is_sigmoid(x: np.ndarray) -> None:
+    t = ag.Tensor(x, requires_grad=True)
+    softplus(t).sum().backward()
+    np.testing.assert_allclose(t.grad, 1 / (1 + np.exp(-x)), rtol=1e-12)
+
+
+@given(ags.broadcastable_shapes(2).flatmap(
+    lambda shapes: st.tuples(*(ags.arrays(s, min_value=0.5) for s in shapes))
+))
+def test_hypot_over_broadcast_shapes(pair: tuple[np.ndarray, np.ndarray]) -> None:
+    x, y = pair
+    check_grad(lambda a, b: hypot(a, b).sum(), x, y)
+    tx, ty = ag.Tensor(x, requires_grad=True), ag.Tensor(y, requires_grad=True)
+    hypot(tx, ty).sum().backward()
+    assert tx.grad is not None and ty.grad is not None
+    assert tx.grad.shape == x.shape and ty.grad.shape == y.shape  # summed back by the engine
+
+
+def test_only_vjps_of_inputs_that_need_grad_are_called() -> None:
+    calls: list[str] = []
+
+    @ag.primitive
+    def mul(a, b):  # type: ignore[no-untyped-def]
+        return a * b
+
+    def vjp_a(g, out, a, b):  # type: ignore[no-untyped-def]
+        calls.append("a")
+        return g * b
+
+    def vjp_b(g, out, a, b):  # type: ignore[no-untyped-def]
+        calls.append("b")
+        return g * a
+
+    mul.defvjp(vjp_a, vjp_b)
+    w = ag.Tensor(np.ones((2, 2)), requires_grad=True)
+    mul(w, np.full((2, 2), 3.0)).sum().backward()
+    assert calls == ["a"]
+    np.testing.assert_array_equal(w.grad, np.full((2, 2), 3.0))
+
+
+def test_the_data_matrix_gets_no_gradient_work() -> None:
+    W1 = ag.Tensor(np.ones((3, 4)), requires_grad=True)
+    X = ag.Tensor(np.ones((4, 5)))
+    Z = W1 @ X
+    assert Z._node is not None and Z._node.argnums == (0,)
+    # Only what W1's VJP reads (X) is kept; the product itself is not.
+    assert Z._node.args is not None and Z._node.args[0] is None and Z._node.out is None
+
+
+def test_none_declares_an_input_non_differentiable() -> None:
+    @ag.primitive
+    def scale(x, factor):  # type: ignore[no-untyped-def]
+        return x * factor
+
+    scale.defvjp(lambda g, out, x, factor: g * factor, None)
+    x = ag.Tensor([1.0, 2.0], requires_grad=True)
+    scale(x, 3.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [3.0, 3.0])
+    with pytest.raises(TypeError, match="no VJP"):
+        scale(x, ag.Tensor(2.0, requires_grad=True))
+
+
+def test_check_grad_catches_a_wrong_vjp() -> None:
+    @ag.primitive
+    def cube(x):  # type: ignore[no-untyped-def]
+        return x**3
+
+    cube.defvjp(lambda g, out, x: g * 2 * x**2)  # should be 3 x²
+    with pytest.raises(AssertionError, match="input 0"):
+        check_grad(lambda x: cube(x).sum(), np.array([1.0, 2.0]))
+
+
+def test_vjp_returning_an_unfit_shape_is_reported() -> None:
+    @ag.primitive
+    def ident(x):  # type: ignore[no-untyped-def]
+        return x
+
+    ident.defvjp(lambda g, out, x: np.ones(7))
+    x = ag.Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(ValueError, match=r"ident.*\(7,\).*\(3,\)"):
+        ident(x).sum().backward()
+
+
+def test_forward_errors_name_the_op() -> None:
+    with pytest.raises(ValueError, match="hypot"):
+        hypot(ag.Tensor(np.ones(2)), np.ones(3))
