@@ -89,11 +89,13 @@ def load(path: PathLike) -> dict[str, NDArray[Any]]:
     if not os.path.exists(target):
         raise FileNotFoundError(f"load: no such file: {target!r}")
     try:
-        archive = np.load(target, allow_pickle=False)
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ValueError("it holds a single array, not a .npz archive of named arrays")
-        with archive:
-            return {name: archive[name] for name in archive.files}
+        # Opened here, not by np.load, so that the file is closed whatever np.load raises.
+        with open(target, "rb") as f:
+            archive = np.load(f, allow_pickle=False)
+            if not isinstance(archive, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single array, not a .npz archive of named arrays")
+            with archive:
+                return {name: archive[name] for name in archive.files}
     except FileNotFoundError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
