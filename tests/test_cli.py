@@ -139,3 +139,15 @@ def test_console_script_and_module_entry_points():
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 2 and "positive" in result.stderr
+
+
+def test_digits_example_runs(capsys):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "examples" / "digits_classifier.py"
+    spec = importlib.util.spec_from_file_location("digits_classifier", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(epochs=2) > 0.9
+    assert "epoch  2" in capsys.readouterr().out
