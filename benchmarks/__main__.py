@@ -19,6 +19,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", nargs="+", metavar="NAME", help="run benchmarks whose name contains NAME"
     )
+    parser.add_argument(
+        "--clock",
+        choices=sorted(runner.CLOCKS),
+        default="cpu",
+        help="process CPU time (default) or elapsed time",
+    )
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch column")
     args = parser.parse_args(argv)
 
@@ -30,12 +36,12 @@ def main(argv: list[str] | None = None) -> int:
             )
     if importlib.util.find_spec("threadpoolctl") is None:
         parser.error("threadpoolctl is needed to pin BLAS to one thread: pip install -e '.[bench]'")
-    config = runner.Config(quick=args.quick, only=args.only)
+    config = runner.Config(quick=args.quick, only=args.only, clock=args.clock)
     start = time.perf_counter()
     results = runner.run_suite(config, log=lambda s: print(f"running {s}", file=sys.stderr))
     if not args.no_torch and torch_side.available():
         print("running PyTorch side", file=sys.stderr)
-        runner.attach_torch(results, torch_side.measure(quick=args.quick))
+        runner.attach_torch(results, torch_side.measure(quick=args.quick, clock=args.clock))
     elapsed = time.perf_counter() - start
     info = runner.machine_info()
     print(runner.format_table(results))
@@ -45,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"Python {info['python']}, NumPy {info['numpy']}, {info['processor']} "
-        f"({info['cpus']} CPUs), BLAS {blas} pinned to 1 thread; {elapsed:.0f} s"
+        f"({info['cpus']} CPUs), BLAS {blas} pinned to 1 thread; "
+        f"{args.clock} clock; {elapsed:.0f} s"
     )
     if args.json:
         with open(args.json, "w") as f:

@@ -6,6 +6,11 @@ A sample runs enough steps to last ``min_time``; the reported time is the median
 samples of the time per step, and the ratio is autograd_lite's median over NumPy's.
 BLAS is pinned to one thread for the whole run.  The garbage collector stays enabled,
 as in real use.
+
+The clock is the process's CPU time by default (``time.process_time``): with BLAS on one
+thread it equals the elapsed time on an idle machine, and it does not count the time
+slices that other processes take on a busy one.  ``clock="wall"`` uses
+``time.perf_counter`` instead.
 """
 
 from __future__ import annotations
@@ -62,6 +67,9 @@ class Result:
     samples: dict[str, list[float]] = field(default_factory=dict)
 
 
+CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.process_time, "wall": time.perf_counter}
+
+
 @dataclass
 class Config:
     """How long to measure.  ``quick`` skips the largest sizes and takes fewer samples."""
@@ -70,11 +78,17 @@ class Config:
     repeats: int = 15
     min_time: float = 0.05
     only: Iterable[str] | None = None  # substrings of benchmark names to keep
+    clock: str = "cpu"  # or "wall"
 
     def __post_init__(self) -> None:
         if self.quick:
             self.repeats = min(self.repeats, 5)
             self.min_time = min(self.min_time, 0.02)
+
+    def timer(self) -> Callable[[], float]:
+        if self.clock not in CLOCKS:
+            raise ValueError(f"clock must be one of {sorted(CLOCKS)}, got {self.clock!r}")
+        return CLOCKS[self.clock]
 
     def wants(self, name: str) -> bool:
         return self.only is None or any(s in name for s in self.only)
@@ -90,40 +104,44 @@ def pinned_blas() -> contextlib.AbstractContextManager[Any]:
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def _calibrate(step: Callable[[], Any], min_time: float) -> int:
+def _calibrate(step: Callable[[], Any], min_time: float, clock: Callable[[], float]) -> int:
     """How many calls of ``step`` one sample needs to last at least ``min_time``."""
     number = 1
     while True:
-        t0 = time.perf_counter()
+        t0 = clock()
         for _ in range(number):
             step()
-        elapsed = time.perf_counter() - t0
+        elapsed = clock() - t0
         if elapsed >= min_time or number >= 1 << 20:
             return number
         number = max(number * 2, int(number * min_time / max(elapsed, 1e-9) * 1.2))
 
 
-def _sample(step: Callable[[], Any], number: int) -> float:
-    t0 = time.perf_counter()
+def _sample(step: Callable[[], Any], number: int, clock: Callable[[], float]) -> float:
+    t0 = clock()
     for _ in range(number):
         step()
-    return (time.perf_counter() - t0) / number
+    return (clock() - t0) / number
 
 
 def time_interleaved(
-    a: Callable[[], Any], b: Callable[[], Any], repeats: int, min_time: float
+    a: Callable[[], Any],
+    b: Callable[[], Any],
+    repeats: int,
+    min_time: float,
+    clock: Callable[[], float] = time.process_time,
 ) -> tuple[list[float], list[float]]:
     """Seconds per call of ``a`` and of ``b``, sampled alternately (A B B A A B ...)."""
-    na, nb = _calibrate(a, min_time), _calibrate(b, min_time)
+    na, nb = _calibrate(a, min_time, clock), _calibrate(b, min_time, clock)
     ta: list[float] = []
     tb: list[float] = []
     for i in range(repeats):
         if i % 2 == 0:
-            ta.append(_sample(a, na))
-            tb.append(_sample(b, nb))
+            ta.append(_sample(a, na, clock))
+            tb.append(_sample(b, nb, clock))
         else:
-            tb.append(_sample(b, nb))
-            ta.append(_sample(a, na))
+            tb.append(_sample(b, nb, clock))
+            ta.append(_sample(a, na, clock))
     return ta, tb
 
 
@@ -133,7 +151,9 @@ def run_pair(pair: workloads.Pair, target: float | None, config: Config) -> Resu
     for _ in range(2):
         pair.autograd_step()
         pair.numpy_step()
-    ta, tb = time_interleaved(pair.autograd_step, pair.numpy_step, config.repeats, config.min_time)
+    ta, tb = time_interleaved(
+        pair.autograd_step, pair.numpy_step, config.repeats, config.min_time, config.timer()
+    )
     return _ratio_result(pair.name, ta, tb, target)
 
 
@@ -162,7 +182,7 @@ def run_op_overhead(config: Config) -> list[Result]:
     baseline = _numpy_multiply_step()
     for length, label in [(CHAIN_LENGTH, f"chain of {CHAIN_LENGTH}"), (1, "single op")]:
         step = workloads.op_chain(length)
-        ta, tb = time_interleaved(step, baseline, config.repeats, config.min_time)
+        ta, tb = time_interleaved(step, baseline, config.repeats, config.min_time, config.timer())
         per_op = statistics.median(ta) / length
         target = OP_TARGET_US if length > 1 else None
         results.append(
@@ -192,6 +212,7 @@ def run_deep_chains(config: Config) -> list[Result]:
     lengths = [n for n in DEEP_LENGTHS if not (config.quick and n >= 10**6)]
     results: list[Result] = []
     base: float | None = None
+    clock = config.timer()
     for n in lengths:
         forward, backward = workloads.tanh_chain(n)
         repeats = max(1, min(config.repeats, int(3 * 10**6 // n)))
@@ -201,12 +222,12 @@ def run_deep_chains(config: Config) -> list[Result]:
         release: list[float] = []
         for _ in range(repeats):
             gc.collect()
-            t0 = time.perf_counter()
+            t0 = clock()
             root = forward()
             backward(root)
-            t1 = time.perf_counter()
+            t1 = clock()
             del root
-            t2 = time.perf_counter()
+            t2 = clock()
             run.append((t1 - t0) / n)
             release.append((t2 - t1) / n)
         per_node = statistics.median(run)
@@ -355,8 +376,11 @@ def run_suite(
                 pair = workloads.two_layer(n0, n1, m, dtype)
                 cfg = config
                 if large:
-                    cfg = Config(repeats=3 if config.quick else max(5, config.repeats // 2))
-                    cfg.min_time = 0.0
+                    cfg = Config(
+                        repeats=3 if config.quick else max(5, config.repeats // 2),
+                        min_time=0.0,
+                        clock=config.clock,
+                    )
                 results.append(run_pair(pair, target, cfg))
         for dtype in (np.float64, np.float32):
             pair = workloads.softmax_mlp(dtype=dtype)

@@ -24,11 +24,12 @@ def available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
-def measure(quick: bool = False, timeout: float = 600.0) -> dict[str, float]:
+def measure(quick: bool = False, clock: str = "cpu", timeout: float = 600.0) -> dict[str, float]:
     """Seconds per step of each workload under PyTorch eager, keyed by benchmark name."""
     if not available():
         return {}
-    cmd = [sys.executable, "-m", "benchmarks.torch_side"] + (["--quick"] if quick else [])
+    cmd = [sys.executable, "-m", "benchmarks.torch_side", "--clock", clock]
+    cmd += ["--quick"] if quick else []
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         sys.stderr.write(f"PyTorch side failed:\n{proc.stderr}\n")
@@ -36,21 +37,24 @@ def measure(quick: bool = False, timeout: float = 600.0) -> dict[str, float]:
     return {str(k): float(v) for k, v in json.loads(proc.stdout).items()}
 
 
+_clock: Callable[[], float] = time.process_time
+
+
 def _median_time(step: Callable[[], Any], repeats: int, min_time: float) -> float:
     number = 1
     while True:
-        t0 = time.perf_counter()
+        t0 = _clock()
         for _ in range(number):
             step()
-        if time.perf_counter() - t0 >= min_time or number >= 1 << 20:
+        if _clock() - t0 >= min_time or number >= 1 << 20:
             break
         number *= 2
     samples = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = _clock()
         for _ in range(number):
             step()
-        samples.append((time.perf_counter() - t0) / number)
+        samples.append((_clock() - t0) / number)
     return statistics.median(samples)
 
 
@@ -130,8 +134,13 @@ def _run(quick: bool) -> dict[str, float]:
 
 
 def main() -> None:
+    global _clock
     from threadpoolctl import threadpool_limits
 
+    if "--clock" in sys.argv:
+        _clock = {"cpu": time.process_time, "wall": time.perf_counter}[
+            sys.argv[sys.argv.index("--clock") + 1]
+        ]
     with threadpool_limits(limits=1, user_api="blas"):
         print(json.dumps(_run("--quick" in sys.argv[1:])))
 
