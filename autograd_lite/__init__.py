@@ -14,7 +14,7 @@ from ._tensor import Tensor
 
 # isort: on
 from . import closed_form, data, errors, functional, losses, nn, optim, testing, viz
-from ._mode import enable_grad, is_grad_enabled, no_grad
+from ._mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from ._ops_arith import add, divide, matmul, multiply, negative, power, subtract
 from ._ops_elementwise import (
     absolute,
@@ -57,6 +57,7 @@ __all__ = [
     "concatenate",
     "cross_entropy",
     "data",
+    "detect_anomaly",
     "divide",
     "enable_grad",
     "errors",

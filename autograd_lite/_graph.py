@@ -14,16 +14,18 @@ neither recursion nor a separate sorting pass.
 
 from __future__ import annotations
 
-import heapq
+import contextlib
 import itertools
 import weakref
 from collections.abc import Iterable
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from . import _mode
-from .errors import GraphFreedError, NotDifferentiableError
+from ._guard import release
+from .errors import AnomalyError, GraphFreedError, NotDifferentiableError
 
 if TYPE_CHECKING:
     from ._primitive import Primitive
@@ -40,6 +42,7 @@ class Node:
         "argnums",
         "args",
         "dtype",
+        "guarded",
         "key",
         "kwargs",
         "out",
@@ -47,6 +50,7 @@ class Node:
         "prim",
         "shape",
         "sink",
+        "site",
     )
 
     key: int
@@ -59,6 +63,8 @@ class Node:
     shape: tuple[int, ...]
     dtype: np.dtype[Any]
     sink: weakref.ReferenceType[Tensor] | None
+    guarded: tuple[np.ndarray, ...]
+    site: str | None
 
     def __init__(
         self,
@@ -82,6 +88,12 @@ class Node:
         self.shape = shape
         self.dtype = dtype
         self.sink = None
+        self.guarded = ()
+        self.site = None
+
+    def __del__(self) -> None:
+        if self.guarded:
+            release(self.guarded)
 
     @property
     def name(self) -> str:
@@ -120,8 +132,7 @@ def sum_to_shape(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def _fit(g: Any, parent: Node, node: Node, argnum: int, create_graph: bool) -> Any:
     """Bring a VJP's result to the shape and dtype of the input it belongs to."""
-    from ._tensor import Tensor
-
+    Tensor = _tensor.Tensor
     if create_graph:
         if not isinstance(g, Tensor):
             g = Tensor(g)
@@ -144,7 +155,7 @@ def _fit(g: Any, parent: Node, node: Node, argnum: int, create_graph: bool) -> A
                 f"{arr.shape}, which cannot be summed to the input's shape {shape}"
             )
         if create_graph:
-            from ._ops_shape import sum_to
+            from ._ops_reduce import sum_to  # only when differentiating twice
 
             g = sum_to(g, shape)
         else:
@@ -179,70 +190,103 @@ def backprop(
     grads: dict[Node, Any] = {root: seed}
     heap: list[tuple[int, Node]] = [(root.key, root)]
     handed_out: set[int] = {id(seed)}
+    anomaly = _mode.state.anomaly
     previous_mode = _mode.state.grad_enabled
     _mode.state.grad_enabled = create_graph
-    try:
-        while heap:
-            node = heapq.heappop(heap)[1]
-            g = grads.pop(node)
-            if target_set is not None:
-                if node in target_set:
-                    results[node] = g
+    # In anomaly mode NumPy's warnings are silenced so that the AnomalyError, which names
+    # the op, is what gets reported.
+    errstate = np.errstate(all="ignore") if anomaly else contextlib.nullcontext()
+    with errstate:
+        try:
+            while heap:
+                node = heappop(heap)[1]
+                g = grads.pop(node)
+                if target_set is not None:
+                    if node in target_set:
+                        results[node] = g
+                        continue
+                elif node.sink is not None:
+                    _write_sink(node, g, handed_out)
+                prim = node.prim
+                if prim is None:
                     continue
-            elif node.sink is not None:
-                _write_sink(node, g, handed_out)
-            prim = node.prim
-            if prim is None:
-                continue
-            args = node.args
-            if args is None:
-                raise _freed_error(node)
-            vjps = prim.vjps
-            if create_graph:
-                out, args = _graph_inputs(node)
-            else:
-                out = node.out
-            kwargs = node.kwargs
-            for parent, i in zip(node.parents, node.argnums):
-                if relevant is not None and parent not in relevant:
-                    continue
-                vjp = vjps[i]  # type: ignore[index]
+                args = node.args
+                if args is None:
+                    raise _freed_error(node)
+                vjps = prim.vjps
+                kwargs = node.kwargs
                 if create_graph:
-                    try:
-                        gi = vjp(g, out, *args, **kwargs)
-                    except TypeError as exc:
-                        raise NotDifferentiableError(
-                            f"the VJP of op '{prim.name}' for input {i} cannot be differentiated "
-                            f"again: {exc}. Write it with autograd_lite's functions and operators "
-                            "(ag.exp, ag.where, +, *, ...) rather than raw NumPy calls."
-                        ) from exc
+                    out, args = _graph_inputs(node)
                 else:
-                    gi = vjp(g, out, *args, **kwargs)
-                gi = _fit(gi, parent, node, i, create_graph)
-                previous = grads.get(parent)
-                if previous is None:
-                    grads[parent] = gi
-                    heapq.heappush(heap, (parent.key, parent))
-                else:
-                    # Out of place: ``previous`` may be shared with another branch.
-                    grads[parent] = previous + gi
-            if not retain_graph:
-                node.args = None
-                node.out = None
-    finally:
-        _mode.state.grad_enabled = previous_mode
+                    out = node.out
+                for parent, i in zip(node.parents, node.argnums):
+                    if relevant is not None and parent not in relevant:
+                        continue
+                    if create_graph:
+                        gi = _differentiable_vjp(vjps[i], prim, i, g, out, args, kwargs)  # type: ignore[index]
+                    else:
+                        gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
+                    if (
+                        type(gi) is not np.ndarray
+                        or gi.shape != parent.shape
+                        or gi.dtype != parent.dtype
+                    ):
+                        gi = _fit(gi, parent, node, i, create_graph)
+                    if anomaly:
+                        _check_finite(gi, node, f"the gradient for input {i}")
+                    previous = grads.get(parent)
+                    if previous is None:
+                        grads[parent] = gi
+                        heappush(heap, (parent.key, parent))
+                    else:
+                        # Out of place: ``previous`` may be shared with another branch.
+                        grads[parent] = previous + gi
+                if not retain_graph:
+                    _free(node)
+        finally:
+            _mode.state.grad_enabled = previous_mode
     return results
+
+
+def _free(node: Node) -> None:
+    """Drop what ``node`` saved for its VJPs and lift their write protection."""
+    node.args = None
+    node.out = None
+    if node.guarded:
+        release(node.guarded)
+        node.guarded = ()
+
+
+def _differentiable_vjp(
+    vjp: Any, prim: Primitive, i: int, g: Any, out: Any, args: list[Any], kwargs: dict[str, Any]
+) -> Any:
+    try:
+        return vjp(g, out, *args, **kwargs)
+    except TypeError as exc:
+        raise NotDifferentiableError(
+            f"the VJP of op '{prim.name}' for input {i} cannot be differentiated again: "
+            f"{exc}. Write it with autograd_lite's functions and operators (ag.exp, ag.where, "
+            "+, *, ...) rather than raw NumPy calls."
+        ) from exc
+
+
+def _check_finite(value: Any, node: Node, what: str) -> None:
+    data = value.data if isinstance(value, _tensor.Tensor) else value
+    if not np.all(np.isfinite(data)):
+        raise AnomalyError(
+            f"{what} of op '{node.name}' (output shape {node.shape}) contains NaN or infinity; "
+            f"the op was called at {node.site or 'an unknown place'}"
+        )
 
 
 def _graph_inputs(node: Node) -> tuple[Any, list[Any]]:
     """The output and inputs of ``node`` as Tensors wired into the graph, for create_graph."""
-    from ._tensor import Tensor
-
+    wrap = _tensor.Tensor._from_node
     args = list(node.args)  # type: ignore[arg-type]
     for parent, i in zip(node.parents, node.argnums):
         if args[i] is not None:
-            args[i] = Tensor._from_node(args[i], parent)
-    out = None if node.out is None else Tensor._from_node(node.out, node)
+            args[i] = wrap(args[i], parent)
+    out = None if node.out is None else wrap(node.out, node)
     return out, args
 
 
@@ -250,7 +294,7 @@ def _write_sink(node: Node, g: Any, handed_out: set[int]) -> None:
     tensor = node.sink() if node.sink is not None else None
     if tensor is None:
         return
-    if not isinstance(g, np.ndarray):
+    if type(g) is not np.ndarray:
         g = np.asarray(g.data if hasattr(g, "data") else g)
     if tensor.grad is None:
         # A gradient array may be shared by several nodes (``add`` hands ``g`` to both of
@@ -283,3 +327,7 @@ def _reaching(root: Node, targets: set[Node]) -> set[Node]:
             if p not in reaches:
                 stack.append((p, False))
     return {n for n, ok in reaches.items() if ok}
+
+
+# Imported last: Tensor is built on Node.
+from . import _tensor  # noqa: E402

@@ -6,40 +6,42 @@ to its input's shape.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._ops_elementwise import log, where
-from ._primitive import primitive
+from ._primitive import Primitive, primitive
 
-add = primitive(np.add)
+add: Primitive = primitive(np.add)
 add.__doc__ = "Elementwise ``a + b`` with broadcasting."
 add.defvjp(
     lambda g, out, a, b: g,
     lambda g, out, a, b: g,
 )
 
-subtract = primitive(np.subtract)
+subtract: Primitive = primitive(np.subtract)
 subtract.__doc__ = "Elementwise ``a - b`` with broadcasting."
 subtract.defvjp(
     lambda g, out, a, b: g,
     lambda g, out, a, b: -g,
 )
 
-multiply = primitive(np.multiply)
+multiply: Primitive = primitive(np.multiply)
 multiply.__doc__ = "Elementwise ``a * b`` with broadcasting."
 multiply.defvjp(
     lambda g, out, a, b: g * b,
     lambda g, out, a, b: g * a,
 )
 
-divide = primitive(np.divide)
+divide: Primitive = primitive(np.divide)
 divide.__doc__ = "Elementwise ``a / b`` with broadcasting."
 divide.defvjp(
     lambda g, out, a, b: g / b,
     lambda g, out, a, b: -g * out / b,
 )
 
-negative = primitive(np.negative)
+negative: Primitive = primitive(np.negative)
 negative.__doc__ = "Elementwise ``-x``."
 negative.defvjp(lambda g, out, x: -g)
 
@@ -66,7 +68,7 @@ def matmul(a, b):  # type: ignore[no-untyped-def]
     return np.matmul(a, b)
 
 
-def _mT(x):  # type: ignore[no-untyped-def]
+def _mT(x: Any) -> Any:
     """Transpose of the last two axes (the matrix transpose of a stack of matrices)."""
     return x.T if x.ndim == 2 else x.swapaxes(-1, -2)
 

@@ -8,21 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._primitive import primitive
+from ._primitive import Primitive, primitive
 
-exp = primitive(np.exp)
+exp: Primitive = primitive(np.exp)
 exp.__doc__ = "Elementwise ``e ** x``."
 exp.defvjp(lambda g, out, x: g * out)
 
-log = primitive(np.log)
+log: Primitive = primitive(np.log)
 log.__doc__ = "Elementwise natural logarithm."
 log.defvjp(lambda g, out, x: g / x)
 
-sqrt = primitive(np.sqrt)
+sqrt: Primitive = primitive(np.sqrt)
 sqrt.__doc__ = "Elementwise square root."
 sqrt.defvjp(lambda g, out, x: g / (2 * out))
 
-tanh = primitive(np.tanh)
+tanh: Primitive = primitive(np.tanh)
 tanh.__doc__ = "Elementwise hyperbolic tangent."
 tanh.defvjp(lambda g, out, x: g * (1 - out * out))
 
@@ -50,11 +50,6 @@ def relu(x):  # type: ignore[no-untyped-def]
 relu.defvjp(lambda g, out, x: g * (x > 0))
 
 
-absolute = primitive(np.absolute)
-absolute.__doc__ = "Elementwise ``|x|``; its derivative at 0 is taken as 0."
-absolute.defvjp(lambda g, out, x: g * sign(x))
-
-
 @primitive
 def sign(x):  # type: ignore[no-untyped-def]
     """Elementwise sign (-1, 0 or 1); its derivative is 0 everywhere it exists."""
@@ -62,6 +57,11 @@ def sign(x):  # type: ignore[no-untyped-def]
 
 
 sign.defvjp(lambda g, out, x: g * 0)
+
+
+absolute: Primitive = primitive(np.absolute)
+absolute.__doc__ = "Elementwise ``|x|``; its derivative at 0 is taken as 0."
+absolute.defvjp(lambda g, out, x: g * sign(x))
 
 
 @primitive

@@ -19,6 +19,8 @@ from __future__ import annotations
 import dis
 import functools
 import inspect
+import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +28,8 @@ import numpy as np
 
 from . import _mode
 from ._graph import Node
+from ._guard import protect
+from .errors import AnomalyError
 
 VJP = Callable[..., Any]
 
@@ -131,28 +135,59 @@ class Primitive:
                 if node is not None:
                     parents += (node,)
                     argnums += (i,)
+        state = _mode.state
+        if state.anomaly:
+            return self._call_checked(raw, kwargs, parents, argnums)
         try:
             value = self.fun(*raw, **kwargs)
         except (ValueError, TypeError, IndexError) as exc:
             raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(raw)})") from exc
         if type(value) is not np.ndarray:
             value = np.asarray(value)
-        if not parents or not _mode.state.grad_enabled:
+        if not parents or not state.grad_enabled:
             return Tensor._from_node(value, None)
+        return Tensor._from_node(value, self._record(raw, kwargs, value, parents, argnums))
+
+    def _record(
+        self,
+        raw: list[Any],
+        kwargs: dict[str, Any],
+        value: np.ndarray,
+        parents: tuple[Node, ...],
+        argnums: tuple[int, ...],
+    ) -> Node:
         keep_out, drop = self._plan(argnums, len(raw))
         if drop:
             for j in drop:
                 raw[j] = None
-        node = Node(
-            self,
-            parents,
-            argnums,
-            raw,
-            kwargs,
-            value if keep_out else None,
-            value.shape,
-            value.dtype,
-        )
+        out = value if keep_out else None
+        node = Node(self, parents, argnums, raw, kwargs, out, value.shape, value.dtype)
+        node.guarded = protect([*raw, out])
+        return node
+
+    def _call_checked(
+        self,
+        raw: list[Any],
+        kwargs: dict[str, Any],
+        parents: tuple[Node, ...],
+        argnums: tuple[int, ...],
+    ) -> Tensor:
+        """``__call__`` inside detect_anomaly: NaN and infinity in the result raise."""
+        site = _caller_site()
+        try:
+            with np.errstate(all="ignore"):
+                value = np.asarray(self.fun(*raw, **kwargs))
+        except (ValueError, TypeError, IndexError) as exc:
+            raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(raw)})") from exc
+        if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
+            raise AnomalyError(
+                f"the result of op '{self.name}' (output shape {value.shape}) contains NaN or "
+                f"infinity; the op was called at {site}"
+            )
+        if not parents or not _mode.state.grad_enabled:
+            return Tensor._from_node(value, None)
+        node = self._record(raw, kwargs, value, parents, argnums)
+        node.site = site
         return Tensor._from_node(value, node)
 
     def __repr__(self) -> str:
@@ -174,6 +209,21 @@ class _AllReads:
 
     def __getitem__(self, i: int) -> tuple[bool, None]:
         return True, None
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _caller_site() -> str:
+    """``file:line`` of the innermost frame outside autograd_lite (the user's call)."""
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+        _PACKAGE_DIR + os.sep
+    ):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return "an unknown place"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
 def _renamed(exc: Exception, message: str) -> Exception:

@@ -408,20 +408,21 @@ from ._ops_nn import log_softmax, softmax  # noqa: E402
 from ._ops_reduce import max, mean, min, sum  # noqa: E402
 from ._ops_shape import astype, getitem, reshape, swapaxes, transpose  # noqa: E402
 
-_UFUNC_OPS = {
+# NumPy ufuncs called on Tensors run the matching op, so they stay differentiable.
+_UFUNC_OPS: dict[np.ufunc, Any] = {
     np.add: add,
     np.subtract: subtract,
     np.multiply: multiply,
     np.divide: divide,
-    np.power: power,
-    np.matmul: matmul,
+    np.power: power,  # type: ignore[has-type]
+    np.matmul: matmul,  # type: ignore[has-type]
     np.negative: negative,
     np.exp: exp,
     np.log: log,
     np.sqrt: sqrt,
     np.tanh: tanh,
     np.absolute: absolute,
-    np.maximum: maximum,
+    np.maximum: maximum,  # type: ignore[has-type]
 }
 
 

@@ -49,7 +49,8 @@ class Gradients(NamedTuple):
 def sigmoid(z: Array) -> Array:
     """Logistic function, computed without overflow for large ``|z|``."""
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1, e) / (1 + e)
+    s: Array = np.where(z >= 0, 1, e) / (1 + e)
+    return s
 
 
 def activation(name: str, z: Array) -> Array:

@@ -23,3 +23,11 @@ class NumpyOnTensorError(TypeError):
 
     Use ``tensor.detach()`` (or ``tensor.numpy()``) to leave the graph on purpose.
     """
+
+
+class AnomalyError(FloatingPointError):
+    """Anomaly mode found NaN or infinity in an op's result or in a gradient.
+
+    Raised only inside :func:`autograd_lite.detect_anomaly`; the message names the op and
+    the file and line where it was called.
+    """

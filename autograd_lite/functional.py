@@ -72,7 +72,7 @@ def _gradients(out: Tensor, seed: Any, variables: list[Tensor], nested: bool) ->
             retain_graph=True,
             create_graph=nested,
         )
-    grads = []
+    grads: list[Any] = []
     for v in variables:
         g = found.get(v._node)  # type: ignore[arg-type]
         if g is None:

@@ -25,7 +25,7 @@ def _check_reduction(op: str, reduction: str) -> None:
         raise ValueError(f"{op}: reduction must be one of {_REDUCTIONS}, got {reduction!r}")
 
 
-def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
+def _reduce(loss: np.ndarray, reduction: str) -> Any:
     if reduction == "sum":
         return loss.sum()
     if reduction == "mean":

@@ -40,9 +40,11 @@ def test_softplus_gradient_is_sigmoid(x: np.ndarray) -> None:
     np.testing.assert_allclose(t.grad, 1 / (1 + np.exp(-x)), rtol=1e-12)
 
 
-@given(ags.broadcastable_shapes(2).flatmap(
-    lambda shapes: st.tuples(*(ags.arrays(s, min_value=0.5) for s in shapes))
-))
+@given(
+    ags.broadcastable_shapes(2).flatmap(
+        lambda shapes: st.tuples(*(ags.arrays(s, min_value=0.5) for s in shapes))
+    )
+)
 def test_hypot_over_broadcast_shapes(pair: tuple[np.ndarray, np.ndarray]) -> None:
     x, y = pair
     check_grad(lambda a, b: hypot(a, b).sum(), x, y)

@@ -135,7 +135,8 @@ def test_two_layer_loss_hessian_in_W2(n1: int, n2: int, m: int, seed: int) -> No
     Y = (rng.random((n2, m)) < 0.5) * 1.0
     cache = closed_form.two_layer_forward(params, X, "tanh")
     A1, A2 = cache.A1, cache.A2
-    # J = (1/m) Σ bce(sigmoid(W2 A1 + b2)); d²J/dW2[i,j]dW2[k,l] = δ_ik Σ_e s'(Z2[i,e]) A1[j,e] A1[l,e] / m
+    # J = (1/m) Σ bce(sigmoid(W2 A1 + b2)), so
+    # d²J / dW2[i,j] dW2[k,l] = δ_ik Σ_e s'(Z2[i,e]) A1[j,e] A1[l,e] / m
     expected = np.einsum("ik,ie,je,le->ijkl", np.eye(n2), A2 * (1 - A2), A1, A1) / m
 
     def loss(W2):  # type: ignore[no-untyped-def]

@@ -54,7 +54,8 @@ BINARY = [operator.add, operator.sub, operator.mul, operator.truediv, operator.p
 def test_operators_with_scalars_and_arrays_on_either_side(op) -> None:  # type: ignore[no-untyped-def]
     a = np.array([1.5, 2.0, 3.0])
     b = np.array([0.5, 1.0, 2.5])
-    for left, right in [(ag.Tensor(a), b), (a, ag.Tensor(b)), (ag.Tensor(a), 2.0), (2.0, ag.Tensor(b))]:
+    pairs = [(ag.Tensor(a), b), (a, ag.Tensor(b)), (ag.Tensor(a), 2.0), (2.0, ag.Tensor(b))]
+    for left, right in pairs:
         out = op(left, right)
         assert isinstance(out, ag.Tensor), (left, right)
         expected = op(a if not np.isscalar(left) else left, b if not np.isscalar(right) else right)

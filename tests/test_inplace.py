@@ -1,0 +1,100 @@
+"""In-place edits of arrays a graph saved can never produce a silently wrong gradient."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+
+import autograd_lite as ag
+
+EDITS = {
+    "setitem": lambda a: a.__setitem__(..., 0.0),
+    "augmented": lambda a: a.__iadd__(1.0),
+    "ufunc out=": lambda a: np.multiply(a, 2.0, out=a),
+    "fill": lambda a: a.fill(3.0),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
+def test_editing_a_saved_input_fails_loudly(edit) -> None:  # type: ignore[no-untyped-def]
+    x = ag.Tensor([0.5, -1.0, 2.0], requires_grad=True)
+    y = ag.tanh(x) * x  # multiply saves x (and tanh's output)
+    before = x.data.copy()
+    with pytest.raises(ValueError, match="read-only"):
+        edit(x.data)
+    np.testing.assert_array_equal(x.data, before)
+    y.sum().backward()
+    t = np.tanh(before)
+    np.testing.assert_allclose(x.grad, (1 - t**2) * before + t)
+
+
+def test_editing_a_saved_output_fails_loudly() -> None:
+    x = ag.Tensor([0.5, 1.0], requires_grad=True)
+    y = ag.exp(x)  # exp's VJP reads its output
+    with pytest.raises(ValueError, match="read-only"):
+        y.data[0] = 0.0
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, np.exp([0.5, 1.0]))
+
+
+def test_editing_the_base_of_a_saved_view_fails_loudly() -> None:
+    x = ag.Tensor(np.arange(6.0), requires_grad=True)
+    part = x[:3]  # a view of x's data
+    y = ag.exp(part) * part
+    with pytest.raises(ValueError, match="read-only"):
+        x.data[0] = 10.0
+    y.sum().backward()
+    expected = np.zeros(6)
+    expected[:3] = np.exp(np.arange(3.0)) * (np.arange(3.0) + 1)
+    np.testing.assert_allclose(x.grad, expected)
+
+
+def test_optimizer_style_updates_are_allowed_after_backward() -> None:
+    w = ag.Tensor([1.0, 2.0], requires_grad=True)
+    for _ in range(3):
+        loss = ((w * w) * 0.5).sum()
+        loss.backward()
+        w.data -= 0.1 * w.grad  # in place: the graph that saved w is gone
+        w.grad = None
+    np.testing.assert_allclose(w.data, np.array([1.0, 2.0]) * 0.9**3)
+
+
+def test_protection_ends_when_a_graph_is_dropped_without_backward() -> None:
+    w = ag.Tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    assert not w.data.flags.writeable
+    del loss
+    assert w.data.flags.writeable
+    w.data[0] = 5.0  # allowed again
+
+
+def test_protection_lasts_while_any_graph_holds_the_array() -> None:
+    w = ag.Tensor([1.0, 2.0], requires_grad=True)
+    first = (w * w).sum()
+    second = (w * 3 * w).sum()
+    first.backward()
+    assert not w.data.flags.writeable  # ``second`` still needs w
+    second.backward()
+    assert w.data.flags.writeable
+
+
+def test_retain_graph_keeps_protection_until_released() -> None:
+    w = ag.Tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    with pytest.raises(ValueError, match="read-only"):
+        w.data += 1.0
+    del loss
+    gc.collect()
+    w.data += 1.0
+    np.testing.assert_array_equal(w.data, [2.0, 3.0])
+
+
+def test_arrays_that_were_read_only_stay_read_only() -> None:
+    frozen = np.ones(3)
+    frozen.flags.writeable = False
+    w = ag.Tensor(np.ones(3), requires_grad=True)
+    (w * frozen).sum().backward()
+    assert not frozen.flags.writeable
