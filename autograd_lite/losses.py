@@ -38,6 +38,13 @@ def _scale(g: Any, count: int, reduction: str) -> Any:
     return g / count if reduction == "mean" else g
 
 
+def _float_input(op: str, x: Any) -> Tensor:
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: expects floating-point input, got dtype {x.dtype}")
+    return x
+
+
 def _targets_like(op: str, inputs: Tensor, targets: Any) -> Any:
     """Targets checked against the inputs' shape; plain arrays take the inputs' float dtype."""
     if not isinstance(targets, Tensor):
@@ -85,7 +92,7 @@ def binary_cross_entropy(probs: Any, targets: Any, reduction: str = "mean") -> T
     0.6931471805599453
     """
     _check_reduction("binary_cross_entropy", reduction)
-    probs = probs if isinstance(probs, Tensor) else Tensor(probs)
+    probs = _float_input("binary_cross_entropy", probs)
     return _bce(probs, _targets_like("binary_cross_entropy", probs, targets), reduction)
 
 
@@ -116,7 +123,7 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str =
     0.0
     """
     _check_reduction("binary_cross_entropy_with_logits", reduction)
-    logits = logits if isinstance(logits, Tensor) else Tensor(logits)
+    logits = _float_input("binary_cross_entropy_with_logits", logits)
     targets = _targets_like("binary_cross_entropy_with_logits", logits, targets)
     return _bce_logits(logits, targets, reduction)
 
@@ -167,7 +174,7 @@ def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "m
     0.693147
     """
     _check_reduction("cross_entropy", reduction)
-    logits = logits if isinstance(logits, Tensor) else Tensor(logits)
+    logits = _float_input("cross_entropy", logits)
     if logits.ndim == 0:
         raise ValueError("cross_entropy: logits must have at least one axis (the classes)")
     if not -logits.ndim <= axis < logits.ndim:
