@@ -1,0 +1,42 @@
+"""The examples run and show what they claim."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_two_layer_example_gradients_match_and_loss_falls(activation: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    example = load("two_layer_network")
+    losses = example.train(activation=activation, steps=300)
+    out = capsys.readouterr().out
+    diffs = [float(line.split()[-1]) for line in out.splitlines() if line.strip().startswith("d")]
+    assert len(diffs) == 6 and max(diffs) < 1e-12
+    assert losses[-1] < 0.5 * losses[0]
+    assert all(b <= a + 1e-3 for a, b in zip(losses, losses[1:]))  # gradient descent, small lr
+
+
+def test_newton_converges_in_a_handful_of_steps() -> None:
+    example = load("newton_logistic_regression")
+    X, y = example.make_problem()
+    w_newton, newton_steps = example.newton(X, y)
+    w_gd, gd_steps = example.gradient_descent(X, y)
+    assert newton_steps <= 10 and gd_steps > 20 * newton_steps
+    np.testing.assert_allclose(w_newton, w_gd, atol=1e-6)
