@@ -5,7 +5,7 @@
   must match (``...`` matches anything).
 - In ``console`` blocks, each ``$ autograd-lite ...`` command is run (as
   ``python -m autograd_lite ...``) and must exit with status 0; the lines shown after it
-  must match its output, with ``...`` matching anything and every number in scientific
+  must match its output (it runs in a scratch directory), with ``...`` matching anything and every number in scientific
   notation matching any other (the exact digits depend on the machine's floating-point
   libraries).  Other commands in console blocks (``pip install``, ``mkdocs serve``) set up
   an environment and are not run.
@@ -19,6 +19,7 @@ import re
 import shlex
 import subprocess
 import sys
+import tempfile
 from typing import Any
 
 from sybil import Sybil
@@ -43,12 +44,14 @@ def _run_console(example: Any) -> None:
         words = shlex.split(command)
         if not words or words[0] != "autograd-lite":
             continue
-        result = subprocess.run(
-            [sys.executable, "-m", "autograd_lite", *words[1:]],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        with tempfile.TemporaryDirectory() as scratch:  # for files a command writes
+            result = subprocess.run(
+                [sys.executable, "-m", "autograd_lite", *words[1:]],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                cwd=scratch,
+            )
         assert result.returncode == 0, (
             f"`{command}` exited with {result.returncode}:\n{result.stdout}\n{result.stderr}"
         )
