@@ -145,11 +145,7 @@ def _fit(g: Any, parent: Node, node: Node, argnum: int, create_graph: bool) -> A
         arr = g
     shape = parent.shape
     if arr.shape != shape:
-        try:
-            target = np.broadcast_shapes(arr.shape, shape)
-        except ValueError:
-            target = None
-        if target != arr.shape:
+        if not _sums_to(arr.shape, shape):
             raise ValueError(
                 f"the VJP of op '{node.name}' for input {argnum} returned a gradient of shape "
                 f"{arr.shape}, which cannot be summed to the input's shape {shape}"
@@ -163,6 +159,12 @@ def _fit(g: Any, parent: Node, node: Node, argnum: int, create_graph: bool) -> A
     if g.dtype != parent.dtype:
         g = g.astype(parent.dtype)
     return g
+
+
+def _sums_to(big: tuple[int, ...], shape: tuple[int, ...]) -> bool:
+    """Whether broadcasting ``shape`` gives ``big`` (so summing ``big`` back gives ``shape``)."""
+    lead = len(big) - len(shape)
+    return lead >= 0 and all(n == 1 or n == m for n, m in zip(shape, big[lead:]))
 
 
 def backprop(
@@ -184,6 +186,9 @@ def backprop(
     With ``create_graph=True`` the VJPs receive Tensors and run with recording on, so the
     returned gradients are Tensors that can be differentiated again.
     """
+    if targets is None and not create_graph and not _mode.state.anomaly:
+        _backward(root, seed, retain_graph)
+        return {}
     target_set = None if targets is None else set(targets)
     relevant = None if target_set is None else _reaching(root, target_set)
     results: dict[Node, Any] = {}
@@ -248,10 +253,56 @@ def backprop(
     return results
 
 
+def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
+    """``backprop`` for ``Tensor.backward``: first order, into ``.grad``.  The hot path."""
+    grads: dict[Node, Any] = {root: seed}
+    heap: list[tuple[int, Node]] = [(root.key, root)]
+    handed_out: set[int] = {id(seed)}
+    pop, get, ndarray = grads.pop, grads.get, np.ndarray
+    state = _mode.state
+    previous_mode = state.grad_enabled
+    state.grad_enabled = False
+    try:
+        while heap:
+            node = heappop(heap)[1]
+            g = pop(node)
+            if node.sink is not None:
+                _write_sink(node, g, handed_out)
+            prim = node.prim
+            if prim is None:
+                continue
+            args = node.args
+            if args is None:
+                raise _freed_error(node)
+            vjps = prim.vjps
+            out = node.out
+            kwargs = node.kwargs
+            for parent, i in zip(node.parents, node.argnums):
+                gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
+                if type(gi) is not ndarray or gi.shape != parent.shape or gi.dtype != parent.dtype:
+                    gi = _fit(gi, parent, node, i, False)
+                previous = get(parent)
+                if previous is None:
+                    grads[parent] = gi
+                    heappush(heap, (parent.key, parent))
+                else:
+                    # Out of place: ``previous`` may be shared with another branch.
+                    grads[parent] = previous + gi
+            if not retain_graph:
+                _free(node)
+    finally:
+        state.grad_enabled = previous_mode
+
+
 def _free(node: Node) -> None:
-    """Drop what ``node`` saved for its VJPs and lift their write protection."""
+    """Drop what ``node`` saved for its VJPs, and its links to its parents.
+
+    The parents stay alive only as long as something else needs them, so a graph is
+    released as the backward pass walks through it.
+    """
     node.args = None
     node.out = None
+    node.parents = ()
     if node.guarded:
         release(node.guarded)
         node.guarded = ()
@@ -299,7 +350,7 @@ def _write_sink(node: Node, g: Any, handed_out: set[int]) -> None:
     if tensor.grad is None:
         # A gradient array may be shared by several nodes (``add`` hands ``g`` to both of
         # its inputs) or be a view; every .grad must be an array of its own.
-        if id(g) in handed_out or not g.flags.owndata or not g.flags.writeable:
+        if g.base is not None or id(g) in handed_out:
             g = g.copy()
         handed_out.add(id(g))
         tensor.grad = g

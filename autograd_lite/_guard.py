@@ -14,47 +14,47 @@ too, since writing through the base would change the view.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
 
-_lock = threading.Lock()
-_holders: dict[int, int] = {}  # id of a protected array -> how many live nodes saved it
+# id of a protected array -> how many live nodes saved it.  Single dict operations are
+# atomic under the GIL; arrays shared between threads only risk an early unprotect.
+_holders: dict[int, int] = {}
+_ndarray = np.ndarray
 
 
 def protect(arrays: list[Any]) -> tuple[np.ndarray, ...]:
     """Make the saved ``arrays`` (and their bases) read-only; return those now held."""
-    held = []
-    with _lock:
-        for a in arrays:
-            while isinstance(a, np.ndarray):
-                key = id(a)
-                count = _holders.get(key)
-                if count is not None:
-                    _holders[key] = count + 1
-                    held.append(a)
-                elif a.flags.writeable:
-                    a.flags.writeable = False
-                    _holders[key] = 1
-                    held.append(a)
-                a = a.base
+    held: list[np.ndarray] = []
+    holders = _holders
+    for a in arrays:
+        while type(a) is _ndarray:
+            key = id(a)
+            count = holders.get(key)
+            if count is not None:
+                holders[key] = count + 1
+                held.append(a)
+            elif a.flags.writeable:
+                a.setflags(write=False)
+                holders[key] = 1
+                held.append(a)
+            a = a.base
     return tuple(held)
 
 
 def release(held: tuple[np.ndarray, ...]) -> None:
     """Undo :func:`protect` for one node; arrays no other node holds become writeable."""
-    with _lock:
-        # Bases were appended after their views: restore them first, or NumPy refuses
-        # to make a view of a read-only base writeable.
-        for a in reversed(held):
-            key = id(a)
-            count = _holders.get(key, 0) - 1
-            if count > 0:
-                _holders[key] = count
-                continue
-            _holders.pop(key, None)
-            try:
-                a.flags.writeable = True
-            except ValueError:  # its base is still held by another node
-                pass
+    holders = _holders
+    # Bases were appended after their views: restore them first, or NumPy refuses to make
+    # a view of a read-only base writeable.
+    for a in reversed(held):
+        key = id(a)
+        count = holders.pop(key, 1)
+        if count > 1:
+            holders[key] = count - 1
+            continue
+        try:
+            a.setflags(write=True)
+        except ValueError:  # its base is still held by another node
+            pass

@@ -125,28 +125,44 @@ class Primitive:
         return plan
 
     def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
+        # The hot path of every op: kept free of anything that is not needed.
         raw = list(args)
         parents: tuple[Node, ...] = ()
         argnums: tuple[int, ...] = ()
-        for i, a in enumerate(args):
+        i = 0
+        for a in args:
             if isinstance(a, Tensor):
                 raw[i] = a.data
                 node = a._node
                 if node is not None:
                     parents += (node,)
                     argnums += (i,)
-        state = _mode.state
+            i += 1
+        state = _state
         if state.anomaly:
             return self._call_checked(raw, kwargs, parents, argnums)
         try:
             value = self.fun(*raw, **kwargs)
         except (ValueError, TypeError, IndexError) as exc:
             raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(raw)})") from exc
-        if type(value) is not np.ndarray:
+        if type(value) is not _ndarray:
             value = np.asarray(value)
+        result = _new_tensor(Tensor)
+        result.data = value
+        result.grad = None
         if not parents or not state.grad_enabled:
-            return Tensor._from_node(value, None)
-        return Tensor._from_node(value, self._record(raw, kwargs, value, parents, argnums))
+            result._node = None
+            return result
+        plan = self._save_plan.get(argnums) or self._plan(argnums, len(raw))
+        drop = plan[1]
+        if drop:
+            for j in drop:
+                raw[j] = None
+        out = value if plan[0] else None
+        node = Node(self, parents, argnums, raw, kwargs, out, value.shape, value.dtype)
+        node.guarded = protect([*raw, out])
+        result._node = node
+        return result
 
     def _record(
         self,
@@ -272,3 +288,7 @@ def primitive(fun: Callable[..., Any]) -> Primitive:
 
 
 from ._tensor import Tensor  # noqa: E402  (Tensor's methods call primitives defined after it)
+
+_state = _mode.state
+_ndarray = np.ndarray
+_new_tensor = object.__new__
