@@ -39,10 +39,10 @@ def _scale(g: Any, count: int, reduction: str) -> Any:
 
 
 def _float_input(op: str, x: Any) -> Tensor:
-    x = x if isinstance(x, Tensor) else Tensor(x)
-    if x.dtype.kind != "f":
-        raise TypeError(f"{op}: expects floating-point input, got dtype {x.dtype}")
-    return x
+    t = x if isinstance(x, Tensor) else Tensor(x)
+    if t.dtype.kind != "f":
+        raise TypeError(f"{op}: expects floating-point input, got dtype {t.dtype}")
+    return t
 
 
 def _targets_like(op: str, inputs: Tensor, targets: Any) -> Any:
@@ -129,11 +129,6 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str =
 
 
 # --------------------------------------------------------------------- cross-entropy
-def _one_hot(classes: np.ndarray, depth: int, axis: int, dtype: Any) -> np.ndarray:
-    eye = np.eye(depth, dtype=dtype)[classes]  # class axis last
-    return np.moveaxis(eye, -1, axis)
-
-
 @primitive
 def _cross_entropy(z, t, axis, reduction, count):  # type: ignore[no-untyped-def]
     shifted = z - np.max(z, axis=axis, keepdims=True)
@@ -155,6 +150,32 @@ _cross_entropy.defvjp(
     lambda g, out, z, t, axis, reduction, count: (
         _ce_scale(g, axis, reduction, count) * -log_softmax(z, axis=axis)
     ),
+)
+
+
+@primitive
+def _cross_entropy_indices(z, classes, axis, reduction, count):  # type: ignore[no-untyped-def]
+    shifted = z - np.max(z, axis=axis, keepdims=True)
+    log_norm = np.log(np.sum(np.exp(shifted), axis=axis))
+    picked = np.take_along_axis(shifted, np.expand_dims(classes, axis), axis).squeeze(axis)
+    return _reduce(log_norm - picked, reduction)
+
+
+@primitive
+def _minus_one_at(p, classes, axis):  # type: ignore[no-untyped-def]
+    """``p`` with 1 subtracted at each class index along ``axis``: ``p - onehot``."""
+    index = np.expand_dims(classes, axis)
+    p = p.copy()
+    np.put_along_axis(p, index, np.take_along_axis(p, index, axis) - 1, axis)
+    return p
+
+
+_minus_one_at.defvjp(lambda g, out, p, classes, axis: g)
+_cross_entropy_indices.defvjp(
+    lambda g, out, z, classes, axis, reduction, count: (
+        _ce_scale(g, axis, reduction, count) * _minus_one_at(softmax(z, axis=axis), classes, axis)
+    ),
+    None,
 )
 
 
@@ -196,8 +217,9 @@ def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "m
                 f"cross_entropy: class indices must lie in [0, {depth}), got values from "
                 f"{t_data.min()} to {t_data.max()}"
             )
-        targets = _one_hot(t_data, depth, axis, logits.dtype)
-    elif t_data.dtype.kind == "f":
+        count = t_data.size
+        return _cross_entropy_indices(logits, t_data, axis, reduction, count)
+    if t_data.dtype.kind == "f":
         targets = _targets_like("cross_entropy", logits, targets)
     else:
         raise TypeError(

@@ -134,4 +134,27 @@ OPS: list[OpCase] = [
     ),
 ]
 
+
+def _classes_for(logits: np.ndarray) -> np.ndarray:
+    """Deterministic class indices for logits whose last axis holds the classes."""
+    return (np.arange(logits.size // logits.shape[-1]) % logits.shape[-1]).reshape(
+        logits.shape[:-1]
+    )
+
+
+def _np_cross_entropy_indices(z: np.ndarray) -> np.ndarray:
+    log_p = np.log(_np_softmax(z))
+    picked = np.take_along_axis(log_p, _classes_for(z)[..., None], -1)
+    return -np.mean(picked)
+
+
+OPS.append(
+    OpCase(
+        "cross_entropy_indices",
+        lambda z: ag.cross_entropy(z, _classes_for(z.data)),
+        _np_cross_entropy_indices,
+        min_dims=1,
+    )
+)
+
 OPS_BY_NAME = {case.name: case for case in OPS}
