@@ -197,7 +197,9 @@ def backprop(
     handed_out: set[int] = {id(seed)}
     anomaly = _mode.state.anomaly
     previous_mode = _mode.state.grad_enabled
+    previous_arrays = _mode.state.arrays_in_vjps
     _mode.state.grad_enabled = create_graph
+    _mode.state.arrays_in_vjps = not create_graph
     # In anomaly mode NumPy's warnings are silenced so that the AnomalyError, which names
     # the op, is what gets reported.
     errstate = np.errstate(all="ignore") if anomaly else contextlib.nullcontext()
@@ -250,6 +252,7 @@ def backprop(
                     _free(node)
         finally:
             _mode.state.grad_enabled = previous_mode
+            _mode.state.arrays_in_vjps = previous_arrays
     return results
 
 
@@ -261,7 +264,9 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
     pop, get, ndarray = grads.pop, grads.get, np.ndarray
     state = _mode.state
     previous_mode = state.grad_enabled
+    previous_arrays = state.arrays_in_vjps
     state.grad_enabled = False
+    state.arrays_in_vjps = True
     try:
         while heap:
             node = heappop(heap)[1]
@@ -292,6 +297,7 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                 _free(node)
     finally:
         state.grad_enabled = previous_mode
+        state.arrays_in_vjps = previous_arrays
 
 
 def _free(node: Node) -> None:

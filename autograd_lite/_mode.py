@@ -16,6 +16,8 @@ class _ThreadState(threading.local):
     grad_enabled: bool = True
     nesting: int = 0  # how many functional differentiations (ag.grad, ...) are running
     anomaly: bool = False  # inside detect_anomaly()
+    # Set while first-order VJPs run: ops called on plain arrays then return plain arrays.
+    arrays_in_vjps: bool = False
 
 
 state = _ThreadState()

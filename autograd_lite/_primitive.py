@@ -129,9 +129,11 @@ class Primitive:
         raw = list(args)
         parents: tuple[Node, ...] = ()
         argnums: tuple[int, ...] = ()
+        plain = True
         i = 0
         for a in args:
             if isinstance(a, Tensor):
+                plain = False
                 raw[i] = a.data
                 node = a._node
                 if node is not None:
@@ -139,6 +141,9 @@ class Primitive:
                     argnums += (i,)
             i += 1
         state = _state
+        if plain and state.arrays_in_vjps:
+            # Inside a first-order VJP: arrays in, arrays out, no Tensor wrapping.
+            return self.fun(*args, **kwargs)  # type: ignore[no-any-return]
         if state.anomaly:
             return self._call_checked(raw, kwargs, parents, argnums)
         try:
