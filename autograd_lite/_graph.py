@@ -57,7 +57,7 @@ class Node:
     prim: Primitive | None
     parents: tuple[Node, ...]
     argnums: tuple[int, ...]
-    args: list[Any] | None
+    args: tuple[Any, ...] | None
     kwargs: dict[str, Any]
     out: Any
     shape: tuple[int, ...]
@@ -71,7 +71,7 @@ class Node:
         prim: Primitive | None,
         parents: tuple[Node, ...],
         argnums: tuple[int, ...],
-        args: list[Any] | None,
+        args: tuple[Any, ...] | None,
         kwargs: dict[str, Any],
         out: Any,
         shape: tuple[int, ...],
@@ -217,7 +217,7 @@ def backprop(
                 prim = node.prim
                 if prim is None:
                     continue
-                args = node.args
+                args: Any = node.args
                 if args is None:
                     raise _freed_error(node)
                 vjps = prim.vjps
@@ -315,7 +315,7 @@ def _free(node: Node) -> None:
 
 
 def _differentiable_vjp(
-    vjp: Any, prim: Primitive, i: int, g: Any, out: Any, args: list[Any], kwargs: dict[str, Any]
+    vjp: Any, prim: Primitive, i: int, g: Any, out: Any, args: Any, kwargs: dict[str, Any]
 ) -> Any:
     try:
         return vjp(g, out, *args, **kwargs)

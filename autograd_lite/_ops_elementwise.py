@@ -34,6 +34,12 @@ def sigmoid(x):  # type: ignore[no-untyped-def]
     Computed from ``exp(-|x|)``, which never overflows, so ``sigmoid(±1000)`` is exactly
     1 and 0 without warnings.
     """
+    x = np.asarray(x)
+    if x.dtype.kind != "f":
+        if x.dtype.kind not in "biu":
+            raise TypeError(f"expects a real input, got dtype {x.dtype}")
+        # The float type np.exp would use; -|x| of an unsigned integer would wrap around.
+        x = x.astype(np.result_type(x.dtype, np.float16))
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1, e) / (1 + e)
 

@@ -34,7 +34,10 @@ def broadcast_to(x, shape):  # type: ignore[no-untyped-def]
 @primitive
 def sum_to(x, shape):  # type: ignore[no-untyped-def]
     """Sum ``x`` down to ``shape``: the adjoint of broadcasting ``shape`` up to ``x.shape``."""
-    return sum_to_shape(x, tuple(shape))
+    x, shape = np.asarray(x), tuple(shape)
+    if np.broadcast_shapes(shape, x.shape) != x.shape:
+        raise ValueError(f"shape {shape} does not broadcast to the input's shape {x.shape}")
+    return sum_to_shape(x, shape)
 
 
 broadcast_to.defvjp(lambda g, out, x, shape: sum_to(g, x.shape))

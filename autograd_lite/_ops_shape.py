@@ -47,7 +47,7 @@ swapaxes.defvjp(lambda g, out, x, axis1, axis2: swapaxes(g, axis1, axis2))
 @primitive
 def astype(x, dtype):  # type: ignore[no-untyped-def]
     """``x`` converted to ``dtype``; the gradient is converted back."""
-    return x.astype(dtype)
+    return np.asarray(x).astype(dtype)
 
 
 astype.defvjp(lambda g, out, x, dtype: astype(g, x.dtype))
@@ -62,7 +62,7 @@ def _is_basic(index: Any) -> bool:
 @primitive
 def getitem(x, index):  # type: ignore[no-untyped-def]
     """``x[index]`` for basic and advanced indexing."""
-    return x[index]
+    return np.asarray(x)[index]
 
 
 @primitive

@@ -65,7 +65,7 @@ class Primitive:
     """
 
     def __init__(self, fun: Callable[..., Any], name: str | None = None) -> None:
-        self.fun = fun
+        self.fun = _exact_arity(fun) if isinstance(fun, np.ufunc) else fun
         self.name = name or fun.__name__
         self.vjps: tuple[VJP | None, ...] | _ArgnumVJPs | None = None
         self._reads: list[tuple[bool, set[int] | None]] = []
@@ -148,10 +148,12 @@ class Primitive:
             return self._call_checked(raw, kwargs, parents, argnums)
         try:
             value = self.fun(*raw, **kwargs)
-        except (ValueError, TypeError, IndexError) as exc:
+        except _INPUT_ERRORS as exc:
             raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(raw)})") from exc
         if type(value) is not _ndarray:
             value = np.asarray(value)
+        if value.dtype.kind not in _REAL_KINDS:
+            _check_result_kind(self.name, value, parents)
         result = _new_tensor(Tensor)
         result.data = value
         result.grad = None
@@ -164,8 +166,11 @@ class Primitive:
             for j in drop:
                 raw[j] = None
         out = value if plan[0] else None
-        node = Node(self, parents, argnums, raw, kwargs, out, value.shape, value.dtype)
-        node.guarded = protect([*raw, out])
+        # A tuple, not the list: tuples of arrays drop out of the cycle collector's
+        # bookkeeping, which keeps deep graphs cheap to hold.
+        saved = tuple(raw)
+        node = Node(self, parents, argnums, saved, kwargs, out, value.shape, value.dtype)
+        node.guarded = protect([*saved, out])
         result._node = node
         return result
 
@@ -182,8 +187,9 @@ class Primitive:
             for j in drop:
                 raw[j] = None
         out = value if keep_out else None
-        node = Node(self, parents, argnums, raw, kwargs, out, value.shape, value.dtype)
-        node.guarded = protect([*raw, out])
+        saved = tuple(raw)
+        node = Node(self, parents, argnums, saved, kwargs, out, value.shape, value.dtype)
+        node.guarded = protect([*saved, out])
         return node
 
     def _call_checked(
@@ -198,8 +204,10 @@ class Primitive:
         try:
             with np.errstate(all="ignore"):
                 value = np.asarray(self.fun(*raw, **kwargs))
-        except (ValueError, TypeError, IndexError) as exc:
+        except _INPUT_ERRORS as exc:
             raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(raw)})") from exc
+        if value.dtype.kind not in _REAL_KINDS:
+            _check_result_kind(self.name, value, parents)
         if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
             raise AnomalyError(
                 f"the result of op '{self.name}' (output shape {value.shape}) contains NaN or "
@@ -213,6 +221,18 @@ class Primitive:
 
     def __repr__(self) -> str:
         return f"<autograd_lite primitive {self.name}>"
+
+
+def _exact_arity(ufunc: np.ufunc) -> Callable[..., Any]:
+    """The ufunc restricted to its inputs: an extra argument must not become ``out=``."""
+    nin = ufunc.nin
+
+    def call(*args: Any) -> Any:
+        if len(args) != nin:
+            raise TypeError(f"takes {nin} input{'s' if nin > 1 else ''}, got {len(args)}")
+        return ufunc(*args)
+
+    return call
 
 
 class _ArgnumVJPs:
@@ -247,15 +267,37 @@ def _caller_site() -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
+# What a bad input can make NumPy raise, and the documented type each one becomes.
+_INPUT_ERRORS = (ValueError, TypeError, LookupError, ArithmeticError, AttributeError)
+_REAL_KINDS = "fiub"
+
+
+def _check_result_kind(name: str, value: np.ndarray, parents: tuple[Node, ...]) -> None:
+    kind = value.dtype.kind
+    if kind == "c":
+        if parents:
+            raise TypeError(
+                f"{name}: gives a complex result (dtype {value.dtype}) from inputs that require "
+                "grad; autograd_lite differentiates real-valued computations only"
+            )
+        return
+    raise TypeError(f"{name}: gives a result of unsupported dtype {value.dtype}")
+
+
 def _renamed(exc: Exception, message: str) -> Exception:
-    """The same kind of error as ``exc``, with a message that names the op and its inputs."""
-    for kind in (type(exc), IndexError, ValueError, TypeError):
-        if isinstance(exc, kind):
-            try:
-                return kind(message)
-            except Exception:  # an exception class with its own constructor signature
-                continue
-    return exc
+    """The error as a documented type (TypeError, ValueError, IndexError) naming the op."""
+    if isinstance(exc, LookupError):
+        kind: type[Exception] = IndexError
+    elif isinstance(exc, (TypeError, AttributeError)):
+        kind = TypeError
+    else:  # ValueError, ArithmeticError
+        kind = ValueError
+    if isinstance(exc, kind):
+        try:  # keep a more precise subclass (NumPy's AxisError, ...) where it allows
+            return type(exc)(message)
+        except Exception:
+            pass
+    return kind(message)
 
 
 def _describe(raw: list[Any]) -> str:

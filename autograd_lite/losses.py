@@ -39,23 +39,29 @@ def _scale(g: Any, count: int, reduction: str) -> Any:
 
 
 def _float_input(op: str, x: Any) -> Tensor:
-    t = x if isinstance(x, Tensor) else Tensor(x)
+    try:
+        t = x if isinstance(x, Tensor) else Tensor(x)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{op}: {exc}") from exc
     if t.dtype.kind != "f":
         raise TypeError(f"{op}: expects floating-point input, got dtype {t.dtype}")
     return t
 
 
 def _targets_like(op: str, inputs: Tensor, targets: Any) -> Any:
-    """Targets checked against the inputs' shape; plain arrays take the inputs' float dtype."""
-    if not isinstance(targets, Tensor):
-        targets = np.asarray(targets)
-        if targets.dtype.kind not in "biuf":
-            raise TypeError(f"{op}: targets must be numeric, got dtype {targets.dtype}")
-        targets = targets.astype(inputs.dtype, copy=False)
-    if inputs.shape != targets.shape:
+    """Targets checked against the inputs' shape and converted to the inputs' float dtype."""
+    data = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    if data.dtype.kind not in "biuf":
+        raise TypeError(f"{op}: targets must be real numbers, got dtype {data.dtype}")
+    if data.shape != inputs.shape:
         raise ValueError(
-            f"{op}: targets of shape {targets.shape} do not match input of shape {inputs.shape}"
+            f"{op}: targets of shape {data.shape} do not match input of shape {inputs.shape}"
         )
+    if data.dtype != inputs.dtype:
+        with np.errstate(over="ignore"):  # a target too large for float32 becomes inf
+            if isinstance(targets, Tensor):
+                return targets.astype(inputs.dtype)
+            return data.astype(inputs.dtype)
     return targets
 
 
@@ -198,6 +204,8 @@ def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "m
     logits = _float_input("cross_entropy", logits)
     if logits.ndim == 0:
         raise ValueError("cross_entropy: logits must have at least one axis (the classes)")
+    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+        raise TypeError(f"cross_entropy: axis must be an integer, got {axis!r}")
     if not -logits.ndim <= axis < logits.ndim:
         raise ValueError(
             f"cross_entropy: axis {axis} is out of range for logits of shape {logits.shape}"
