@@ -671,7 +671,7 @@ def test_tensor_binary_operator(name: str, receiver: ag.Tensor, other: Any) -> N
     fn = BINARY_OPERATORS[name]
     originals = np.copy(receiver.data)
     got = run(lambda: fn(receiver, other))
-    ref = run(lambda: fn(receiver.data, np.asarray(plain(other))) if name != "__getitem__"
+    ref = run(lambda: fn(receiver.data, _operand(other)) if name != "__getitem__"
               else receiver.data[_index(other)])  # fmt: skip
     where = f"Tensor.{name}({_short(receiver)}, {_short(other)})"
     check_forward_warnings(where, got, ref)
@@ -684,6 +684,13 @@ def test_tensor_binary_operator(name: str, receiver: ag.Tensor, other: Any) -> N
             check_backward(where, got.value, [receiver, other])
     np.testing.assert_array_equal(receiver.data, originals)
     _recover_generic(receiver, got.error is not None)
+
+
+def _operand(other: Any) -> Any:
+    """``other`` as NumPy sees it: Python scalars stay weakly typed, as in the op."""
+    if isinstance(other, (bool, int, float, complex)):
+        return other
+    return np.asarray(plain(other))
 
 
 def _index(other: Any) -> Any:
