@@ -159,20 +159,32 @@ _cross_entropy.defvjp(
 )
 
 
+def _class_index(classes: np.ndarray, axis: int) -> tuple[Any, ...]:
+    """The index selecting, at every position, the element of class ``classes[...]`` on ``axis``.
+
+    Each class index appears once per position, so ``a[index] -= 1`` is safe.
+    """
+    ndim = classes.ndim
+    grids = [
+        np.arange(n).reshape((1,) * k + (n,) + (1,) * (ndim - k - 1))
+        for k, n in enumerate(classes.shape)
+    ]
+    return (*grids[:axis], classes, *grids[axis:])
+
+
 @primitive
 def _cross_entropy_indices(z, classes, axis, reduction, count):  # type: ignore[no-untyped-def]
     shifted = z - np.max(z, axis=axis, keepdims=True)
     log_norm = np.log(np.sum(np.exp(shifted), axis=axis))
-    picked = np.take_along_axis(shifted, np.expand_dims(classes, axis), axis).squeeze(axis)
+    picked = shifted[_class_index(classes, axis)]
     return _reduce(log_norm - picked, reduction)
 
 
 @primitive
 def _minus_one_at(p, classes, axis):  # type: ignore[no-untyped-def]
     """``p`` with 1 subtracted at each class index along ``axis``: ``p - onehot``."""
-    index = np.expand_dims(classes, axis)
     p = p.copy()
-    np.put_along_axis(p, index, np.take_along_axis(p, index, axis) - 1, axis)
+    p[_class_index(classes, axis)] -= 1
     return p
 
 
