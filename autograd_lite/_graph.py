@@ -220,6 +220,8 @@ def backprop(
                 args: Any = node.args
                 if args is None:
                     raise _freed_error(node)
+                if node.guarded:
+                    _check_unmodified(node)
                 vjps = prim.vjps
                 kwargs = node.kwargs
                 if create_graph:
@@ -279,6 +281,8 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
             args = node.args
             if args is None:
                 raise _freed_error(node)
+            if node.guarded:
+                _check_unmodified(node)
             vjps = prim.vjps
             out = node.out
             kwargs = node.kwargs
@@ -298,6 +302,23 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
     finally:
         state.grad_enabled = previous_mode
         state.arrays_in_vjps = previous_arrays
+
+
+def _check_unmodified(node: Node) -> None:
+    """Refuse to run VJPs on saved arrays whose write protection someone switched off."""
+    for a in node.guarded:
+        if a.flags.writeable:
+            saved = [*(node.args or ()), node.out]
+            which = next(
+                (f"input {i}" for i, x in enumerate(saved[:-1]) if x is a),
+                "output" if saved[-1] is a else "an array",
+            )
+            raise RuntimeError(
+                f"backward through op '{node.name}': its saved {which} (shape {a.shape}, "
+                f"dtype {a.dtype}) was made writable after the forward pass and may have been "
+                "changed in place, which would make the gradient wrong; recompute the forward "
+                "pass after editing data"
+            )
 
 
 def _free(node: Node) -> None:

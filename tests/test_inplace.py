@@ -98,3 +98,12 @@ def test_arrays_that_were_read_only_stay_read_only() -> None:
     w = ag.Tensor(np.ones(3), requires_grad=True)
     (w * frozen).sum().backward()
     assert not frozen.flags.writeable
+
+
+def test_switching_protection_off_is_caught_by_backward_naming_the_op() -> None:
+    x = ag.Tensor([0.5, -1.0], requires_grad=True)
+    y = ag.exp(x) * x
+    x.data.flags.writeable = True  # deliberately around the guard
+    x.data[0] = 3.0
+    with pytest.raises(RuntimeError, match=r"op 'multiply'.*input 1.*shape \(2,\)"):
+        y.sum().backward()
