@@ -76,6 +76,7 @@ class Node:
         out: Any,
         shape: tuple[int, ...],
         dtype: np.dtype[Any],
+        guarded: tuple[np.ndarray, ...] = (),
     ) -> None:
         # Negated so that heapq (a min-heap) pops the newest node first.
         self.key = -next(_creation_counter)
@@ -88,8 +89,8 @@ class Node:
         self.shape = shape
         self.dtype = dtype
         self.sink = None
-        self.guarded = ()
-        self.site = None
+        self.guarded = guarded
+        # ``site`` (where the op was called) is set only in anomaly mode.
 
     def __del__(self) -> None:
         if self.guarded:
@@ -353,7 +354,7 @@ def _check_finite(value: Any, node: Node, what: str) -> None:
     if not np.all(np.isfinite(data)):
         raise AnomalyError(
             f"{what} of op '{node.name}' (output shape {node.shape}) contains NaN or infinity; "
-            f"the op was called at {node.site or 'an unknown place'}"
+            f"the op was called at {getattr(node, 'site', None) or 'an unknown place'}"
         )
 
 

@@ -24,11 +24,11 @@ _holders: dict[int, int] = {}
 _ndarray = np.ndarray
 
 
-def protect(arrays: list[Any]) -> tuple[np.ndarray, ...]:
-    """Make the saved ``arrays`` (and their bases) read-only; return those now held."""
+def protect(inputs: tuple[Any, ...], out: Any) -> tuple[np.ndarray, ...]:
+    """Make the saved ``inputs`` and ``out`` (and their bases) read-only; return those held."""
     held: list[np.ndarray] = []
     holders = _holders
-    for a in arrays:
+    for a in (*inputs, out):
         while type(a) is _ndarray:
             key = id(a)
             count = holders.get(key)

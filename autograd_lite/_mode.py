@@ -21,6 +21,10 @@ class _ThreadState(threading.local):
 
 
 state = _ThreadState()
+# How many threads are inside detect_anomaly(): ops read this plain global first, so that
+# anomaly mode costs nothing while no thread uses it.
+anomaly_threads = 0
+_anomaly_lock = threading.Lock()
 
 
 class _GradMode:
@@ -105,8 +109,12 @@ class detect_anomaly:
     """
 
     def __enter__(self) -> None:
+        global anomaly_threads
         self._previous = state.anomaly
         state.anomaly = True
+        if not self._previous:
+            with _anomaly_lock:
+                anomaly_threads += 1
 
     def __exit__(
         self,
@@ -114,4 +122,8 @@ class detect_anomaly:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        global anomaly_threads
         state.anomaly = self._previous
+        if not self._previous:
+            with _anomaly_lock:
+                anomaly_threads -= 1

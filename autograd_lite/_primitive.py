@@ -65,7 +65,9 @@ class Primitive:
     """
 
     def __init__(self, fun: Callable[..., Any], name: str | None = None) -> None:
-        self.fun = _exact_arity(fun) if isinstance(fun, np.ufunc) else fun
+        self.fun = fun
+        # A NumPy ufunc takes exactly its inputs here: an extra one must not become ``out=``.
+        self._ufunc_nin = fun.nin if isinstance(fun, np.ufunc) else 0
         self.name = name or fun.__name__
         self.vjps: tuple[VJP | None, ...] | _ArgnumVJPs | None = None
         self._reads: list[tuple[bool, set[int] | None]] = []
@@ -140,11 +142,16 @@ class Primitive:
                     parents += (node,)
                     argnums += (i,)
             i += 1
+        if self._ufunc_nin and (len(args) != self._ufunc_nin or kwargs):
+            raise TypeError(
+                f"{self.name}: takes {self._ufunc_nin} input(s) and no keyword arguments, "
+                f"got {len(args)} and {sorted(kwargs)}"
+            )
         state = _state
         if plain and state.arrays_in_vjps:
             # Inside a first-order VJP: arrays in, arrays out, no Tensor wrapping.
             return self.fun(*args, **kwargs)  # type: ignore[no-any-return]
-        if state.anomaly:
+        if _mode.anomaly_threads and state.anomaly:
             return self._call_checked(raw, kwargs, parents, argnums)
         try:
             value = self.fun(*raw, **kwargs)
@@ -169,9 +176,10 @@ class Primitive:
         # A tuple, not the list: tuples of arrays drop out of the cycle collector's
         # bookkeeping, which keeps deep graphs cheap to hold.
         saved = tuple(raw)
-        node = Node(self, parents, argnums, saved, kwargs, out, value.shape, value.dtype)
-        node.guarded = protect([*saved, out])
-        result._node = node
+        result._node = Node(
+            self, parents, argnums, saved, kwargs, out, value.shape, value.dtype,
+            protect(saved, out),
+        )  # fmt: skip
         return result
 
     def _record(
@@ -188,9 +196,8 @@ class Primitive:
                 raw[j] = None
         out = value if keep_out else None
         saved = tuple(raw)
-        node = Node(self, parents, argnums, saved, kwargs, out, value.shape, value.dtype)
-        node.guarded = protect([*saved, out])
-        return node
+        guarded = protect(saved, out)
+        return Node(self, parents, argnums, saved, kwargs, out, value.shape, value.dtype, guarded)
 
     def _call_checked(
         self,
@@ -221,18 +228,6 @@ class Primitive:
 
     def __repr__(self) -> str:
         return f"<autograd_lite primitive {self.name}>"
-
-
-def _exact_arity(ufunc: np.ufunc) -> Callable[..., Any]:
-    """The ufunc restricted to its inputs: an extra argument must not become ``out=``."""
-    nin = ufunc.nin
-
-    def call(*args: Any) -> Any:
-        if len(args) != nin:
-            raise TypeError(f"takes {nin} input{'s' if nin > 1 else ''}, got {len(args)}")
-        return ufunc(*args)
-
-    return call
 
 
 class _ArgnumVJPs:
