@@ -582,8 +582,8 @@ def _short(a: Any) -> str:
 
 # --------------------------------------------------------------------------- the fuzzers
 # Hypothesis' own bookkeeping costs more than a call, so each example makes CALLS calls:
-# 60 x 3 = 180 malformed calls per op, plus the Tensor method and operator fuzzers.
-EXAMPLES = 60
+# 100 x 3 = 300 malformed calls per op, plus the Tensor method and operator fuzzers.
+EXAMPLES = 100
 CALLS = 3
 
 
