@@ -190,6 +190,7 @@ class Primitive:
         parents: tuple[Node, ...],
         argnums: tuple[int, ...],
     ) -> Node:
+        """The Node for one call: what ``__call__`` does inline on its hot path."""
         keep_out, drop = self._plan(argnums, len(raw))
         if drop:
             for j in drop:

@@ -5,10 +5,10 @@
   must match (``...`` matches anything).
 - In ``console`` blocks, each ``$ autograd-lite ...`` command is run (as
   ``python -m autograd_lite ...``) and must exit with status 0; the lines shown after it
-  must match its output (it runs in a scratch directory), with ``...`` matching anything and every number in scientific
-  notation matching any other (the exact digits depend on the machine's floating-point
-  libraries).  Other commands in console blocks (``pip install``, ``mkdocs serve``) set up
-  an environment and are not run.
+  must match its output (it runs in a scratch directory), with ``...`` matching anything
+  and every number in scientific notation matching any other (the exact digits depend on
+  the machine's floating-point libraries).  Other commands in console blocks
+  (``pip install``, ``mkdocs serve``) set up an environment and are not run.
 - ``<!-- skip: next -->`` before a block skips it.
 """
 

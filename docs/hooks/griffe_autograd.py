@@ -21,7 +21,9 @@ try:
 except ImportError:  # pragma: no cover - only without the docs extra
     Extension = object  # type: ignore[assignment,misc]
 
-_ROLE = re.compile(r":(?:py:)?(?:class|func|meth|attr|mod|exc|obj|data):`(?P<tilde>~?)(?P<target>[\w.]+)`")
+_ROLE = re.compile(
+    r":(?:py:)?(?:class|func|meth|attr|mod|exc|obj|data):`(?P<tilde>~?)(?P<target>[\w.]+)`"
+)
 
 
 def _public_path(path: str) -> str:
@@ -50,8 +52,10 @@ class RuntimeDocs(Extension):  # type: ignore[misc]
         from griffe import Docstring
 
         for obj in _walk(pkg):
-            if obj.is_attribute and obj.docstring is None and str(obj.value).startswith(
-                "primitive("
+            if (
+                obj.is_attribute
+                and obj.docstring is None
+                and str(obj.value).startswith("primitive(")
             ):
                 live = getattr(importlib.import_module(obj.module.path), obj.name, None)
                 doc = getattr(live, "__doc__", None)

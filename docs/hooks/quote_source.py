@@ -66,7 +66,8 @@ def render(root: Path, args: str, indent: str = "") -> str:
         except QuoteError as exc:
             raise QuoteError(f"!quote {args}: {exc} in {path}") from None
     spans.sort()
-    # Spans separated only by blank lines are merged; other gaps start a new block, so line numbers stay true.
+    # Spans separated only by blank lines are merged; other gaps start a new block, so
+    # line numbers stay true.
     groups: list[list[int]] = []
     for start, end in spans:
         gap = lines[groups[-1][1] : start - 1] if groups else None
