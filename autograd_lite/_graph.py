@@ -39,6 +39,7 @@ class Node:
 
     __slots__ = (
         "__weakref__",
+        "_parents",
         "argnums",
         "args",
         "dtype",
@@ -46,7 +47,6 @@ class Node:
         "key",
         "kwargs",
         "out",
-        "parents",
         "prim",
         "shape",
         "sink",
@@ -55,7 +55,7 @@ class Node:
 
     key: int
     prim: Primitive | None
-    parents: tuple[Node, ...]
+    _parents: Node | tuple[Node, ...]
     argnums: tuple[int, ...]
     args: tuple[Any, ...] | None
     kwargs: dict[str, Any]
@@ -81,7 +81,9 @@ class Node:
         # Negated so that heapq (a min-heap) pops the newest node first.
         self.key = -next(_creation_counter)
         self.prim = prim
-        self.parents = parents
+        # A single parent is kept bare, not in a 1-tuple: every object that holds a Node
+        # is one more object the cycle collector walks, for each node of a deep graph.
+        self._parents = parents[0] if len(parents) == 1 else parents
         self.argnums = argnums
         self.args = args
         self.kwargs = kwargs
@@ -95,6 +97,12 @@ class Node:
     def __del__(self) -> None:
         if self.guarded:
             release(self.guarded)
+
+    @property
+    def parents(self) -> tuple[Node, ...]:
+        """The nodes of the inputs that require grad, in the order of ``argnums``."""
+        p = self._parents
+        return (p,) if isinstance(p, Node) else p
 
     @property
     def name(self) -> str:
@@ -287,7 +295,10 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
             vjps = prim.vjps
             out = node.out
             kwargs = node.kwargs
-            for parent, i in zip(node.parents, node.argnums):
+            parents = node._parents
+            for parent, i in zip(
+                (parents,) if isinstance(parents, Node) else parents, node.argnums
+            ):
                 gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
                 if type(gi) is not ndarray or gi.shape != parent.shape or gi.dtype != parent.dtype:
                     gi = _fit(gi, parent, node, i, False)
@@ -330,7 +341,7 @@ def _free(node: Node) -> None:
     """
     node.args = None
     node.out = None
-    node.parents = ()
+    node._parents = ()
     if node.guarded:
         release(node.guarded)
         node.guarded = ()
