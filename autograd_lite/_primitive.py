@@ -71,7 +71,7 @@ class Primitive:
         self.name = name or fun.__name__
         self.vjps: tuple[VJP | None, ...] | _ArgnumVJPs | None = None
         self._reads: list[tuple[bool, set[int] | None]] = []
-        self._save_plan: dict[tuple[int, ...], tuple[bool, tuple[int, ...] | None]] = {}
+        self._save_plan: dict[tuple[tuple[int, ...], int], _Plan] = {}
         self.__doc__ = fun.__doc__
         self.__name__ = self.name
         self.__qualname__ = getattr(fun, "__qualname__", self.name)
@@ -99,9 +99,14 @@ class Primitive:
         self._save_plan = {}
         return vjp
 
-    def _plan(self, argnums: tuple[int, ...], nargs: int) -> tuple[bool, tuple[int, ...] | None]:
-        """What to keep for a backward pass that needs gradients at ``argnums``."""
-        plan = self._save_plan.get(argnums)
+    def _plan(self, argnums: tuple[int, ...], nargs: int) -> _Plan:
+        """What to keep for a backward pass that needs gradients at ``argnums``.
+
+        ``(keep_out, drop, argnums, nothing_kept)``: whether to keep the output, which
+        inputs to drop, one shared copy of ``argnums``, and a shared all-``None`` tuple
+        when no input is kept (nodes share these instead of each holding its own).
+        """
+        plan = self._save_plan.get((argnums, nargs))
         if plan is None:
             if self.vjps is None:
                 raise NotImplementedError(f"op '{self.name}' has no VJP: call {self.name}.defvjp")
@@ -122,8 +127,9 @@ class Primitive:
                 else:
                     keep |= reads
             drop = None if everything else tuple(j for j in range(nargs) if j not in keep)
-            plan = (keep_out, drop)
-            self._save_plan[argnums] = plan
+            nothing_kept = (None,) * nargs if drop is not None and len(drop) == nargs else None
+            plan = (keep_out, drop, argnums, nothing_kept)
+            self._save_plan[argnums, nargs] = plan
         return plan
 
     def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
@@ -167,17 +173,17 @@ class Primitive:
         if not parents or not state.grad_enabled:
             result._node = None
             return result
-        plan = self._save_plan.get(argnums) or self._plan(argnums, len(raw))
-        drop = plan[1]
-        if drop:
-            for j in drop:
-                raw[j] = None
-        out = value if plan[0] else None
-        # A tuple, not the list: tuples of arrays drop out of the cycle collector's
-        # bookkeeping, which keeps deep graphs cheap to hold.
-        saved = tuple(raw)
+        keep_out, drop, argnums, saved = self._save_plan.get((argnums, i)) or self._plan(argnums, i)
+        if saved is None:
+            if drop:
+                for j in drop:
+                    raw[j] = None
+            # A tuple, not the list: tuples of arrays drop out of the cycle collector's
+            # bookkeeping, which keeps deep graphs cheap to hold.
+            saved = tuple(raw)
+        out = value if keep_out else None
         result._node = Node(
-            self, parents, argnums, saved, kwargs, out, value.shape, value.dtype,
+            self, parents, argnums, saved, kwargs or _NO_KWARGS, out, value.shape, value.dtype,
             protect(saved, out),
         )  # fmt: skip
         return result
@@ -191,14 +197,18 @@ class Primitive:
         argnums: tuple[int, ...],
     ) -> Node:
         """The Node for one call: what ``__call__`` does inline on its hot path."""
-        keep_out, drop = self._plan(argnums, len(raw))
-        if drop:
-            for j in drop:
-                raw[j] = None
+        keep_out, drop, argnums, saved = self._plan(argnums, len(raw))
+        if saved is None:
+            if drop:
+                for j in drop:
+                    raw[j] = None
+            saved = tuple(raw)
         out = value if keep_out else None
-        saved = tuple(raw)
         guarded = protect(saved, out)
-        return Node(self, parents, argnums, saved, kwargs, out, value.shape, value.dtype, guarded)
+        return Node(
+            self, parents, argnums, saved, kwargs or _NO_KWARGS, out, value.shape, value.dtype,
+            guarded,
+        )  # fmt: skip
 
     def _call_checked(
         self,
@@ -261,6 +271,10 @@ def _caller_site() -> str:
     if frame is None:
         return "an unknown place"
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+_Plan = tuple[bool, "tuple[int, ...] | None", tuple[int, ...], "tuple[None, ...] | None"]
+_NO_KWARGS: dict[str, Any] = {}  # shared by every node of a call without keywords; never mutated
 
 
 # What a bad input can make NumPy raise, and the documented type each one becomes.
