@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from . import _graph
+from . import _graph, _mode
 from ._graph import Node
 from .errors import NumpyOnTensorError
 
@@ -275,6 +275,40 @@ class Tensor:
 
     def __neg__(self) -> Tensor:
         return negative(self)
+
+    # In-place arithmetic, as in ``with ag.no_grad(): w -= lr * w.grad``.  It changes the
+    # data of this Tensor, so it is refused where the change would go unrecorded.
+    def _inplace(self, ufunc: np.ufunc, other: Any, symbol: str) -> Tensor:
+        if self._node is not None and _mode.state.grad_enabled:
+            raise RuntimeError(
+                f"in-place '{symbol}' on a Tensor that requires grad while the graph is being "
+                "recorded; do it inside 'with ag.no_grad():' (an update), or write "
+                f"'t = t {symbol[0]} other' (a new op in the graph)"
+            )
+        if not self.data.flags.writeable:
+            raise ValueError(
+                f"in-place '{symbol}' on a Tensor of shape {self.shape}: its data is read-only, "
+                "most likely saved by a graph that has not run backward yet (it becomes "
+                "writable when backward frees that graph or the graph is dropped)"
+            )
+        try:
+            ufunc(self.data, _plain(other), out=self.data, casting="same_kind")
+        except (TypeError, ValueError) as exc:
+            message = f"in-place '{symbol}' on a Tensor of shape {self.shape}: {exc}"
+            raise (TypeError if isinstance(exc, TypeError) else ValueError)(message) from exc
+        return self
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace(np.add, other, "+=")
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace(np.subtract, other, "-=")
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace(np.multiply, other, "*=")
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace(np.divide, other, "/=")
 
     def __pos__(self) -> Tensor:
         return self

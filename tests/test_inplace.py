@@ -107,3 +107,31 @@ def test_switching_protection_off_is_caught_by_backward_naming_the_op() -> None:
     x.data[0] = 3.0
     with pytest.raises(RuntimeError, match=r"op 'multiply'.*input 1.*shape \(2,\)"):
         y.sum().backward()
+
+
+def test_in_place_update_of_a_parameter_under_no_grad() -> None:
+    w = ag.Tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    before = w.data
+    with ag.no_grad():
+        w -= 0.1 * w.grad
+        w *= 2.0
+        w += ag.Tensor([1.0, 1.0])
+        w /= 2.0
+    assert w.data is before and w.requires_grad and w.is_leaf
+    np.testing.assert_allclose(w.data, ((np.array([1.0, 2.0]) * 0.8) * 2 + 1) / 2)
+
+
+def test_in_place_ops_refuse_what_would_corrupt_a_gradient() -> None:
+    w = ag.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="no_grad"):
+        w += 1.0  # would change a leaf while recording
+    loss = (w * w).sum()
+    with ag.no_grad(), pytest.raises(ValueError, match="has not run backward"):
+        w -= 1.0  # w is saved by ``loss``'s graph
+    np.testing.assert_array_equal(w.data, [1.0, 2.0])
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, [2.0, 4.0])
+    with pytest.raises(TypeError, match="in-place"):
+        ints = ag.Tensor([1, 2])
+        ints += 0.5  # would silently truncate
