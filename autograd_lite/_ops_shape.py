@@ -6,8 +6,6 @@ from typing import Any
 
 import numpy as np
 
-# sum_to lives with the reductions; re-exported here for the engine's create_graph path.
-from ._ops_reduce import broadcast_to, sum_to  # noqa: F401
 from ._primitive import primitive
 
 

@@ -513,6 +513,19 @@ def check_result(where: str, spec: Spec, result: Any, ref: Outcome) -> None:
         np.testing.assert_array_equal(result.data, expected)
 
 
+def check_call(
+    where: str, name: str, spec: Spec, got: Outcome, ref: Outcome, inputs: list[Any]
+) -> None:
+    """The rule for one call: its warnings, then a documented error or a correct result."""
+    check_forward_warnings(where, got, ref, cast=name == "astype")
+    if got.error is not None:
+        check_error(where, got.error)
+    else:
+        check_result(where, spec, got.value, ref)
+        if got.value.requires_grad:
+            check_backward(where, got.value, inputs)
+
+
 def check_backward(where: str, result: ag.Tensor, args: list[Any]) -> None:
     """An accepted call that requires grad must differentiate into well-formed ``.grad``s."""
     leaves = [a for a in args if isinstance(a, ag.Tensor) and a.requires_grad]
@@ -559,13 +572,7 @@ def call_and_check(name: str, args: list[Any], kwargs: dict[str, Any]) -> None:
     copies = [np.copy(a) if isinstance(a, np.ndarray) else a for a in map(plain, args)]
     ref = run(lambda: spec.reference(*copies, *positional, **kwargs))
     where = f"{name}({', '.join(map(_short, args))}; {positional or ''} {kwargs or ''})"
-    check_forward_warnings(where, got, ref, cast=name == "astype")
-    if got.error is not None:
-        check_error(where, got.error)
-    else:
-        check_result(where, spec, got.value, ref)
-        if got.value.requires_grad:
-            check_backward(where, got.value, args)
+    check_call(where, name, spec, got, ref, args)
     after = [a for a in map(plain, args) if isinstance(a, np.ndarray)]
     for before, now in zip(originals, after):
         np.testing.assert_array_equal(now, before, err_msg=f"{where} changed an input")
@@ -752,13 +759,7 @@ def test_tensor_method(name: str, receiver: ag.Tensor, params: list[Any]) -> Non
         ref_kwargs = {}
     ref = run(lambda: spec.reference(receiver.data, *ref_params, **ref_kwargs))
     where = f"Tensor.{name}({_short(receiver)}, {params!r:.60})"
-    check_forward_warnings(where, got, ref, cast=name == "astype")
-    if got.error is not None:
-        check_error(where, got.error)
-    else:
-        check_result(where, spec, got.value, ref)
-        if got.value.requires_grad:
-            check_backward(where, got.value, [receiver])
+    check_call(where, name, spec, got, ref, [receiver])
     if receiver.requires_grad:
         check_recovery(op_name, spec, [receiver], got.error is not None)
 
