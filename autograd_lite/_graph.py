@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _mode
-from ._guard import release
+from ._guard import Guard
 from .errors import AnomalyError, GraphFreedError, NotDifferentiableError
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ class Node:
     shape: tuple[int, ...]
     dtype: np.dtype[Any]
     sink: weakref.ReferenceType[Tensor] | None
-    guarded: tuple[np.ndarray, ...]
+    guarded: tuple[Guard, ...]
     site: str | None
 
     def __init__(
@@ -76,7 +76,7 @@ class Node:
         out: Any,
         shape: tuple[int, ...],
         dtype: np.dtype[Any],
-        guarded: tuple[np.ndarray, ...] = (),
+        guarded: tuple[Guard, ...] = (),
     ) -> None:
         # Negated so that heapq (a min-heap) pops the newest node first.
         self.key = -next(_creation_counter)
@@ -94,10 +94,6 @@ class Node:
         self.guarded = guarded
         # ``site`` (where the op was called) is set only in anomaly mode.
 
-    def __del__(self) -> None:
-        if self.guarded:
-            release(self.guarded)
-
     @property
     def parents(self) -> tuple[Node, ...]:
         """The nodes of the inputs that require grad, in the order of ``argnums``."""
@@ -113,7 +109,7 @@ class Node:
 
 
 def leaf_node(tensor: Tensor) -> Node:
-    node = Node(None, (), (), None, {}, None, tensor.data.shape, tensor.data.dtype)
+    node = Node(None, (), (), None, {}, None, tensor._data.shape, tensor._data.dtype)
     node.sink = weakref.ref(tensor)
     return node
 
@@ -145,10 +141,10 @@ def _fit(g: Any, parent: Node, node: Node, argnum: int, create_graph: bool) -> A
     if create_graph:
         if not isinstance(g, Tensor):
             g = Tensor(g)
-        arr = g.data
+        arr = g._data
     else:
         if isinstance(g, Tensor):
-            g = g.data
+            g = g._data
         if type(g) is not np.ndarray:
             g = np.asarray(g)
         arr = g
@@ -290,8 +286,9 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
             args = node.args
             if args is None:
                 raise _freed_error(node)
-            if node.guarded:
-                _check_unmodified(node)
+            for guard in node.guarded:
+                if guard.array.flags.writeable:
+                    _check_unmodified(node)
             vjps = prim.vjps
             out = node.out
             kwargs = node.kwargs
@@ -309,8 +306,11 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                 else:
                     # Out of place: ``previous`` may be shared with another branch.
                     grads[parent] = previous + gi
-            if not retain_graph:
-                _free(node)
+            if not retain_graph:  # _free, inline
+                node.args = None
+                node.out = None
+                node._parents = ()
+                node.guarded = ()
     finally:
         state.grad_enabled = previous_mode
         state.arrays_in_vjps = previous_arrays
@@ -318,7 +318,8 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
 
 def _check_unmodified(node: Node) -> None:
     """Refuse to run VJPs on saved arrays whose write protection someone switched off."""
-    for a in node.guarded:
+    for guard in node.guarded:
+        a = guard.array
         if a.flags.writeable:
             saved = [*(node.args or ()), node.out]
             which = next(
@@ -342,9 +343,7 @@ def _free(node: Node) -> None:
     node.args = None
     node.out = None
     node._parents = ()
-    if node.guarded:
-        release(node.guarded)
-        node.guarded = ()
+    node.guarded = ()  # the last node to drop a guard makes its array writeable again
 
 
 def _differentiable_vjp(
@@ -361,7 +360,7 @@ def _differentiable_vjp(
 
 
 def _check_finite(value: Any, node: Node, what: str) -> None:
-    data = value.data if isinstance(value, _tensor.Tensor) else value
+    data = value._data if isinstance(value, _tensor.Tensor) else value
     if not np.all(np.isfinite(data)):
         raise AnomalyError(
             f"{what} of op '{node.name}' (output shape {node.shape}) contains NaN or infinity; "

@@ -1,60 +1,113 @@
-"""Write protection of the arrays a graph has saved for its backward pass.
+"""Write protection of the user-reachable arrays a graph has saved for its backward pass.
 
 A VJP reads the inputs (or output) its op saved.  If the user changed one of those
 arrays in place between the forward and the backward pass, the gradient would be
-silently wrong.  So every array a node saves is made read-only (``writeable=False``)
-for as long as some live node needs it; an in-place write then fails at once with
-NumPy's ``ValueError: ... is read-only``.  The protection is lifted when the last node
-that saved the array is released: by the backward pass (unless ``retain_graph``), or
-when the graph is dropped.
+silently wrong.  Two rules close that door:
 
-Arrays that were read-only to begin with are left alone.  A view's bases are protected
-too, since writing through the base would change the view.
+* The result of a recorded op is read-only from birth (see ``Primitive.__call__``).
+  Nothing but its Tensor refers to a fresh result, so no one can write to it, and
+  graphs that save it need no further bookkeeping.  This is the common case, and costs
+  one flag change per op.
+* Any other saved array (a leaf's data, a raw ndarray argument, a view of one of those)
+  may be in the user's hands.  It is made read-only by a :class:`Guard` for as long as
+  some live node holds that guard; an in-place write then fails at once with NumPy's
+  ``ValueError: ... is read-only``.  Every node that saves the array holds the same
+  guard, so CPython's reference count is the holder count: when the last node is freed
+  (by the backward pass, unless ``retain_graph``) or dropped, the guard is deleted and
+  the array becomes writeable again.
+
+Arrays that were read-only to begin with are left alone.  A view's bases are guarded
+too, since writing through a base would change the view.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
 
-# id of a protected array -> how many live nodes saved it.  Single dict operations are
-# atomic under the GIL; arrays shared between threads only risk an early unprotect.
-_holders: dict[int, int] = {}
 _ndarray = np.ndarray
 
+# id of a guarded array -> weak reference to its live Guard.  A Guard holds its array, so
+# the id cannot be reused while the entry exists; the Guard removes the entry as it dies.
+_guards: dict[int, weakref.ReferenceType[Guard]] = {}
 
-def protect(inputs: tuple[Any, ...], out: Any) -> tuple[np.ndarray, ...]:
-    """Make the saved ``inputs`` and ``out`` (and their bases) read-only; return those held."""
-    held: list[np.ndarray] = []
-    holders = _holders
-    for a in (*inputs, out):
-        while type(a) is _ndarray:
-            key = id(a)
-            count = holders.get(key)
-            if count is not None:
-                holders[key] = count + 1
-                held.append(a)
-            elif a.flags.writeable:
-                a.setflags(write=False)
-                holders[key] = 1
-                held.append(a)
-            a = a.base
+
+class Guard:
+    """Keeps one array read-only while any node holds this object."""
+
+    __slots__ = ("__weakref__", "array", "base", "waiting")
+
+    def __init__(self, array: np.ndarray, base: Guard | None) -> None:
+        array.setflags(write=False)
+        self.array = array
+        self.base = base  # the guard of the array's base, which must outlive this one
+        self.waiting: list[np.ndarray] | None = None  # views to restore after this array
+        _guards[id(array)] = weakref.ref(self)
+
+    def __del__(self) -> None:
+        array = self.array
+        ref = _guards.get(id(array))
+        if ref is not None and ref() in (None, self):
+            del _guards[id(array)]
+        base = self.base
+        self.base = None  # may restore the base first, which a view needs
+        try:
+            array.setflags(write=True)
+        except ValueError:  # the base is still guarded by another node: restore after it
+            if base is not None:
+                if base.waiting is None:
+                    base.waiting = []
+                base.waiting.append(array)
+        for view in self.waiting or ():
+            if id(view) not in _guards:
+                try:
+                    view.setflags(write=True)
+                except ValueError:
+                    pass
+
+
+def guard_of(array: Any) -> Guard | None:
+    """The guard that keeps ``array`` (and its bases) read-only, creating it if needed.
+
+    ``None`` if the array is not an ndarray or was read-only before any graph saved it.
+    """
+    if type(array) is not _ndarray:
+        return None
+    ref = _guards.get(id(array))
+    if ref is not None:
+        guard = ref()
+        if guard is not None:
+            return guard
+    elif not array.flags.writeable:
+        return None
+    base = guard_of(array.base)
+    return Guard(array, base)
+
+
+def protect(saved: tuple[Any, ...], out: Any, args: Any) -> tuple[Guard, ...]:
+    """The guards for the ``saved`` inputs and ``out`` of one node, their bases' included.
+
+    ``args`` are the op's arguments, position for position with ``saved`` (or None): an
+    input that is a Tensor's own read-only result array (``Tensor._owned``) needs no guard.
+    """
+    held: list[Guard] = []
+    get = _guards.get
+    j = -1
+    for a in (*saved, out):
+        j += 1
+        if type(a) is not _ndarray or (
+            args is not None and j < len(args) and getattr(args[j], "_owned", None) is a
+        ):
+            continue
+        ref = get(id(a))
+        g = ref() if ref is not None else None
+        if g is None:
+            g = guard_of(a)
+        while g is not None:
+            held.append(g)
+            g = g.base
     return tuple(held)
 
 
-def release(held: tuple[np.ndarray, ...]) -> None:
-    """Undo :func:`protect` for one node; arrays no other node holds become writeable."""
-    holders = _holders
-    # Bases were appended after their views: restore them first, or NumPy refuses to make
-    # a view of a read-only base writeable.
-    for a in reversed(held):
-        key = id(a)
-        count = holders.pop(key, 1)
-        if count > 1:
-            holders[key] = count - 1
-            continue
-        try:
-            a.setflags(write=True)
-        except ValueError:  # its base is still held by another node
-            pass

@@ -138,15 +138,20 @@ class Primitive:
         parents: tuple[Node, ...] = ()
         argnums: tuple[int, ...] = ()
         plain = True
+        exposed = False  # an input array the user may be able to write to
         i = 0
         for a in args:
             if isinstance(a, Tensor):
                 plain = False
-                raw[i] = a.data
+                data = raw[i] = a._data
+                if a._owned is not data:
+                    exposed = True
                 node = a._node
                 if node is not None:
                     parents += (node,)
                     argnums += (i,)
+            elif type(a) is _ndarray:
+                exposed = True
             i += 1
         if self._ufunc_nin and (len(args) != self._ufunc_nin or kwargs):
             raise TypeError(
@@ -168,8 +173,9 @@ class Primitive:
         if value.dtype.kind not in _REAL_KINDS:
             _check_result_kind(self.name, value, parents)
         result = _new_tensor(Tensor)
-        result.data = value
+        result._data = value
         result.grad = None
+        result._owned = None
         if not parents or not state.grad_enabled:
             result._node = None
             return result
@@ -181,10 +187,17 @@ class Primitive:
             # A tuple, not the list: tuples of arrays drop out of the cycle collector's
             # bookkeeping, which keeps deep graphs cheap to hold.
             saved = tuple(raw)
+        # A fresh result (only this frame and ``result`` refer to it) cannot be written to
+        # until ``result.data`` hands it out, so graphs that save it need no guard; only
+        # arrays the user may hold go through ``protect``.  So can a fresh view of an
+        # input's fresh result (``y[:2]``), since ``.data`` copies views it hands out.
+        if _refcount(value) == 3 and (value.base is None or _owned_base(value.base, args)):
+            result._owned = value
         out = value if keep_out else None
         result._node = Node(
             self, parents, argnums, saved, kwargs or _NO_KWARGS, out, value.shape, value.dtype,
-            protect(saved, out),
+            protect(saved, out if result._owned is None else None, args)
+            if exposed or (keep_out and result._owned is None) else (),
         )  # fmt: skip
         return result
 
@@ -204,7 +217,7 @@ class Primitive:
                     raw[j] = None
             saved = tuple(raw)
         out = value if keep_out else None
-        guarded = protect(saved, out)
+        guarded = protect(saved, out, None)
         return Node(
             self, parents, argnums, saved, kwargs or _NO_KWARGS, out, value.shape, value.dtype,
             guarded,
@@ -282,6 +295,11 @@ _INPUT_ERRORS = (ValueError, TypeError, LookupError, ArithmeticError, AttributeE
 _REAL_KINDS = "fiub"
 
 
+def _owned_base(base: np.ndarray, args: tuple[Any, ...]) -> bool:
+    """Whether ``base`` is the fresh, never handed out result array of a Tensor in ``args``."""
+    return any(isinstance(a, Tensor) and a._owned is base for a in args)
+
+
 def _check_result_kind(name: str, value: np.ndarray, parents: tuple[Node, ...]) -> None:
     kind = value.dtype.kind
     if kind == "c":
@@ -349,3 +367,4 @@ from ._tensor import Tensor  # noqa: E402  (Tensor's methods call primitives def
 _state = _mode.state
 _ndarray = np.ndarray
 _new_tensor = object.__new__
+_refcount = sys.getrefcount

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +13,7 @@ from . import _graph, _mode
 from ._graph import Node
 from .errors import NumpyOnTensorError
 
+_refcount = sys.getrefcount
 _UNSUPPORTED_KINDS = "OSUVMm"  # object, strings, void, datetimes
 
 
@@ -56,11 +58,14 @@ class Tensor:
     array([2., 4., 6.])
     """
 
-    __slots__ = ("__weakref__", "_node", "data", "grad")
+    __slots__ = ("__weakref__", "_data", "_node", "_owned", "grad")
 
-    data: NDArray[Any]
+    _data: NDArray[Any]
     grad: NDArray[Any] | None
     _node: Node | None
+    # ``_data`` itself while it is a recorded op's fresh result that has never been handed
+    # out: no one else can write to it, so graphs that save it need not guard it.
+    _owned: NDArray[Any] | None
 
     def __init__(
         self, data: ArrayLike, requires_grad: bool = False, dtype: DTypeLike | None = None
@@ -69,21 +74,45 @@ class Tensor:
             data = data.data
         arr = np.asarray(data, dtype=dtype)
         _check_dtype(arr, requires_grad)
-        self.data = arr
+        self._data = arr
         self.grad = None
         self._node = None
+        self._owned = None
         if requires_grad:
             self._node = _graph.leaf_node(self)
 
     @classmethod
     def _from_node(cls, data: NDArray[Any], node: Node | None) -> Tensor:
         t = object.__new__(cls)
-        t.data = data
+        t._data = data
         t.grad = None
         t._node = node
+        t._owned = None
         return t
 
     # ------------------------------------------------------------------ attributes
+    @property
+    def data(self) -> NDArray[Any]:
+        """The values, as a NumPy array (not a copy).
+
+        Writing to it in place is safe: an array that a recorded graph still needs is
+        either read-only until that graph is freed (a leaf's data) or, for an op's result,
+        handed out as a copy, so the graph keeps the values it computed with.
+        """
+        data = self._data
+        if self._owned is data:
+            self._owned = None
+            # Anything beyond this Tensor, this frame and the call's argument (a node that
+            # saved it, a view of it) may read it during backward: hand out a copy.
+            if _refcount(data) > 3 or data.base is not None:
+                data = self._data = data.copy()
+        return data
+
+    @data.setter
+    def data(self, value: NDArray[Any]) -> None:
+        self._data = value
+        self._owned = None
+
     @property
     def requires_grad(self) -> bool:
         """Whether this Tensor is part of a recorded graph."""
@@ -97,7 +126,7 @@ class Tensor:
                 "Tensor out of the graph"
             )
         if value and self._node is None:
-            _check_dtype(self.data, True)
+            _check_dtype(self._data, True)
             self._node = _graph.leaf_node(self)
         elif not value:
             self._node = None
@@ -109,19 +138,19 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def T(self) -> Tensor:
@@ -129,13 +158,13 @@ class Tensor:
         return transpose(self)
 
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self._data)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="Tensor(")
         extra = ""
-        if self.data.dtype not in (np.float64, np.int64, np.bool_):
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype not in (np.float64, np.int64, np.bool_):
+            extra += f", dtype={self._data.dtype}"
         if self._node is not None:
             extra += ", requires_grad=True" if self.is_leaf else f", grad_fn=<{self._node.name}>"
         return f"Tensor({body}{extra})"
@@ -169,14 +198,14 @@ class Tensor:
                 "produced it had requires_grad=True)"
             )
         if grad is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise ValueError(
                     f"backward: grad can be omitted only for a one-element Tensor, but this one "
                     f"has shape {self.shape}; pass grad= of that shape"
                 )
             seed = np.ones(self.shape, dtype=self.dtype)
         else:
-            seed = grad.data if isinstance(grad, Tensor) else np.asarray(grad)
+            seed = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
             if seed.shape != self.shape:
                 raise ValueError(
                     f"backward: grad has shape {seed.shape}, but the Tensor has shape {self.shape}"
@@ -199,7 +228,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A Tensor with the same data (not copied) and no graph."""
-        return Tensor._from_node(self.data, None)
+        return Tensor._from_node(self.data, None)  # ``data``: the array is handed out
 
     def numpy(self) -> NDArray[Any]:
         """The data as a NumPy array (not copied)."""
@@ -207,11 +236,11 @@ class Tensor:
 
     def item(self) -> Any:
         """The single element as a Python scalar."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"item: only one-element Tensors convert, this one has shape {self.shape}"
             )
-        return self.data.item()
+        return self._data.item()
 
     def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> NDArray[Any]:
         if self._node is not None:
@@ -220,7 +249,7 @@ class Tensor:
                 "into an array, which would silently drop it from the graph; call .detach() "
                 "or .numpy() first, or use autograd_lite's own functions"
             )
-        arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        arr = self.data if dtype is None else self._data.astype(dtype)
         return arr.copy() if copy else arr
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -232,7 +261,7 @@ class Tensor:
                 f"numpy.{ufunc.__name__} has no differentiable counterpart for Tensors; use an "
                 "autograd_lite op or define one with @ag.primitive"
             )
-        plain = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        plain = [x._data if isinstance(x, Tensor) else x for x in inputs]
         result = getattr(ufunc, method)(*plain, **kwargs)
         return Tensor(result) if isinstance(result, np.ndarray) else result
 
@@ -285,14 +314,15 @@ class Tensor:
                 "recorded; do it inside 'with ag.no_grad():' (an update), or write "
                 f"'t = t {symbol[0]} other' (a new op in the graph)"
             )
-        if not self.data.flags.writeable:
+        data = self.data
+        if not data.flags.writeable:
             raise ValueError(
                 f"in-place '{symbol}' on a Tensor of shape {self.shape}: its data is read-only, "
                 "most likely saved by a graph that has not run backward yet (it becomes "
                 "writable when backward frees that graph or the graph is dropped)"
             )
         try:
-            ufunc(self.data, _plain(other), out=self.data, casting="same_kind")
+            ufunc(data, _plain(other), out=data, casting="same_kind")
         except (TypeError, ValueError) as exc:
             message = f"in-place '{symbol}' on a Tensor of shape {self.shape}: {exc}"
             raise (TypeError if isinstance(exc, TypeError) else ValueError)(message) from exc
@@ -327,33 +357,33 @@ class Tensor:
 
     # Comparisons give bool Tensors that carry no gradient, like NumPy's.
     def __lt__(self, other: Any) -> Tensor:
-        return Tensor(self.data < _plain(other))
+        return Tensor(self._data < _plain(other))
 
     def __le__(self, other: Any) -> Tensor:
-        return Tensor(self.data <= _plain(other))
+        return Tensor(self._data <= _plain(other))
 
     def __gt__(self, other: Any) -> Tensor:
-        return Tensor(self.data > _plain(other))
+        return Tensor(self._data > _plain(other))
 
     def __ge__(self, other: Any) -> Tensor:
-        return Tensor(self.data >= _plain(other))
+        return Tensor(self._data >= _plain(other))
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data == _plain(other))
+        return Tensor(self._data == _plain(other))
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return Tensor(self.data != _plain(other))
+        return Tensor(self._data != _plain(other))
 
     __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
-        return float(self.data)
+        return float(self._data)
 
     def __int__(self) -> int:
-        return int(self.data)
+        return int(self._data)
 
     # ------------------------------------------------------------------ method forms of ops
     def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
@@ -413,14 +443,14 @@ class Tensor:
 
 
 def _plain(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _plain_index(index: Any) -> Any:
     if isinstance(index, Tensor):
-        return index.data
+        return index._data
     if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
     if isinstance(index, list):
         return np.asarray(index)
     return index

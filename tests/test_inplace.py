@@ -30,13 +30,35 @@ def test_editing_a_saved_input_fails_loudly(edit) -> None:  # type: ignore[no-un
     np.testing.assert_allclose(x.grad, (1 - t**2) * before + t)
 
 
-def test_editing_a_saved_output_fails_loudly() -> None:
+def test_editing_a_saved_output_edits_a_copy_the_graph_does_not_use() -> None:
     x = ag.Tensor([0.5, 1.0], requires_grad=True)
     y = ag.exp(x)  # exp's VJP reads its output
-    with pytest.raises(ValueError, match="read-only"):
-        y.data[0] = 0.0
+    y.data[0] = 0.0  # y's data is handed out as a copy: the graph keeps what it computed
+    assert y.data[0] == 0.0
     y.sum().backward()
     np.testing.assert_allclose(x.grad, np.exp([0.5, 1.0]))
+
+
+def test_an_unsaved_result_is_handed_out_without_a_copy() -> None:
+    x = ag.Tensor([0.5, 1.0], requires_grad=True)
+    y = x + 1.0  # add saves nothing
+    data = y.data
+    assert y.data is data
+    data[0] = 7.0
+    z = y * y  # multiply saves y's data, now in the user's hands: guarded
+    with pytest.raises(ValueError, match="read-only"):
+        data[1] = 0.0
+    z.sum().backward()
+    np.testing.assert_allclose(x.grad, [14.0, 4.0])
+
+
+def test_a_view_of_a_saved_result_is_handed_out_as_a_copy() -> None:
+    x = ag.Tensor([0.5, 1.0, 2.0], requires_grad=True)
+    y = ag.exp(x)
+    first = y[:2]  # a view of y's data, which exp saved
+    first.data[...] = 0.0
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, np.exp([0.5, 1.0, 2.0]))
 
 
 def test_editing_the_base_of_a_saved_view_fails_loudly() -> None:

@@ -50,7 +50,8 @@ def build_graph(x: ag.Tensor) -> tuple[ag.Tensor, list[weakref.ref[Any]]]:
     d = ag.matmul(b * e, ag.Tensor(w))
     s = ag.softmax(d)
     loss = s.max()
-    refs = [weakref.ref(arr) for arr in (a.data, a2.data, b.data, e.data, w, s.data)]
+    # ``_data``: ``.data`` would hand out copies of the arrays the graph saved.
+    refs = [weakref.ref(arr) for arr in (a._data, a2._data, b._data, e._data, w, s._data)]
     return loss, refs
 
 
