@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ._tensor import Tensor
 
 _creation_counter = itertools.count()
+next_key = _creation_counter.__next__  # a node's creation number
 
 
 class Node:
@@ -79,7 +80,7 @@ class Node:
         guarded: tuple[Guard, ...] = (),
     ) -> None:
         # Negated so that heapq (a min-heap) pops the newest node first.
-        self.key = -next(_creation_counter)
+        self.key = -next_key()
         self.prim = prim
         # A single parent is kept bare, not in a 1-tuple: every object that holds a Node
         # is one more object the cycle collector walks, for each node of a deep graph.

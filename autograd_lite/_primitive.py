@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import _mode
-from ._graph import Node
+from ._graph import Node, next_key
 from ._guard import protect
 from .errors import AnomalyError
 
@@ -71,7 +71,9 @@ class Primitive:
         self.name = name or fun.__name__
         self.vjps: tuple[VJP | None, ...] | _ArgnumVJPs | None = None
         self._reads: list[tuple[bool, set[int] | None]] = []
-        self._save_plan: dict[tuple[tuple[int, ...], int], _Plan] = {}
+        # keyed by ``grad_bits | 1 << nargs``: which inputs require grad (bit i for input i)
+        # and how many inputs there are (the bit above them)
+        self._save_plan: dict[int, _Plan] = {}
         self.__doc__ = fun.__doc__
         self.__name__ = self.name
         self.__qualname__ = getattr(fun, "__qualname__", self.name)
@@ -99,15 +101,17 @@ class Primitive:
         self._save_plan = {}
         return vjp
 
-    def _plan(self, argnums: tuple[int, ...], nargs: int) -> _Plan:
+    def _plan(self, grad_bits: int, nargs: int) -> _Plan:
         """What to keep for a backward pass that needs gradients at ``argnums``.
 
-        ``(keep_out, drop, argnums, nothing_kept)``: whether to keep the output, which
-        inputs to drop, one shared copy of ``argnums``, and a shared all-``None`` tuple
-        when no input is kept (nodes share these instead of each holding its own).
+        ``(keep_out, drop, argnums, nothing_kept, kept_bits)``: whether to keep the
+        output, which inputs to drop, one shared copy of ``argnums``, a shared all-``None``
+        tuple when no input is kept (nodes share these instead of each holding its own),
+        and the kept inputs' positions as bits (``1 << i``).
         """
-        plan = self._save_plan.get((argnums, nargs))
+        plan = self._save_plan.get(grad_bits | 1 << nargs)
         if plan is None:
+            argnums = _bit_positions(grad_bits)
             if self.vjps is None:
                 raise NotImplementedError(f"op '{self.name}' has no VJP: call {self.name}.defvjp")
             keep_out = False
@@ -128,58 +132,66 @@ class Primitive:
                     keep |= reads
             drop = None if everything else tuple(j for j in range(nargs) if j not in keep)
             nothing_kept = (None,) * nargs if drop is not None and len(drop) == nargs else None
-            plan = (keep_out, drop, argnums, nothing_kept)
-            self._save_plan[argnums, nargs] = plan
+            kept_bits = sum(1 << j for j in range(nargs) if drop is None or j not in drop)
+            plan = (keep_out, drop, argnums, nothing_kept, kept_bits)
+            self._save_plan[grad_bits | 1 << nargs] = plan
         return plan
 
     def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
         # The hot path of every op: kept free of anything that is not needed.
         raw = list(args)
-        parents: tuple[Node, ...] = ()
-        argnums: tuple[int, ...] = ()
+        parents: Any = None  # the input nodes: None, one Node, or a tuple of them
+        grad_bits = 0  # bit i: input i requires grad
+        exposed = 0  # bit i: input i is an array the user may be able to write to
         plain = True
-        exposed = False  # an input array the user may be able to write to
         i = 0
         for a in args:
             if isinstance(a, Tensor):
                 plain = False
                 data = raw[i] = a._data
                 if a._owned is not data:
-                    exposed = True
+                    exposed |= 1 << i
                 node = a._node
                 if node is not None:
-                    parents += (node,)
-                    argnums += (i,)
+                    grad_bits |= 1 << i
+                    if parents is None:
+                        parents = node
+                    elif type(parents) is tuple:
+                        parents += (node,)
+                    else:
+                        parents = (parents, node)
             elif type(a) is _ndarray:
-                exposed = True
+                exposed |= 1 << i
             i += 1
-        if self._ufunc_nin and (len(args) != self._ufunc_nin or kwargs):
+        if self._ufunc_nin and (i != self._ufunc_nin or kwargs):
             raise TypeError(
                 f"{self.name}: takes {self._ufunc_nin} input(s) and no keyword arguments, "
-                f"got {len(args)} and {sorted(kwargs)}"
+                f"got {i} and {sorted(kwargs)}"
             )
         state = _state
         if plain and state.arrays_in_vjps:
             # Inside a first-order VJP: arrays in, arrays out, no Tensor wrapping.
             return self.fun(*args, **kwargs)  # type: ignore[no-any-return]
         if _mode.anomaly_threads and state.anomaly:
-            return self._call_checked(raw, kwargs, parents, argnums)
+            return self._call_checked(raw, kwargs, _as_tuple(parents), _bit_positions(grad_bits))
         try:
             value = self.fun(*raw, **kwargs)
         except _INPUT_ERRORS as exc:
             raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(raw)})") from exc
         if type(value) is not _ndarray:
             value = np.asarray(value)
-        if value.dtype.kind not in _REAL_KINDS:
-            _check_result_kind(self.name, value, parents)
+        dtype = value.dtype
+        if dtype.kind not in _REAL_KINDS:
+            _check_result_kind(self.name, value, _as_tuple(parents))
         result = _new_tensor(Tensor)
         result._data = value
         result.grad = None
         result._owned = None
-        if not parents or not state.grad_enabled:
+        if parents is None or not state.grad_enabled:
             result._node = None
             return result
-        keep_out, drop, argnums, saved = self._save_plan.get((argnums, i)) or self._plan(argnums, i)
+        plan = self._save_plan.get(grad_bits | 1 << i) or self._plan(grad_bits, i)
+        keep_out, drop, argnums, saved, kept_bits = plan
         if saved is None:
             if drop:
                 for j in drop:
@@ -194,11 +206,24 @@ class Primitive:
         if _refcount(value) == 3 and (value.base is None or _owned_base(value.base, args)):
             result._owned = value
         out = value if keep_out else None
-        result._node = Node(
-            self, parents, argnums, saved, kwargs or _NO_KWARGS, out, value.shape, value.dtype,
+        # Node.__init__, inline.
+        node = _new_node(Node)
+        node.key = -_next_key()
+        node.prim = self
+        node._parents = parents
+        node.argnums = argnums
+        node.args = saved
+        node.kwargs = kwargs or _NO_KWARGS
+        node.out = out
+        node.shape = value.shape
+        node.dtype = dtype
+        node.sink = None
+        node.guarded = (
             protect(saved, out if result._owned is None else None, args)
-            if exposed or (keep_out and result._owned is None) else (),
-        )  # fmt: skip
+            if exposed & kept_bits or (keep_out and result._owned is None)
+            else ()
+        )
+        result._node = node
         return result
 
     def _record(
@@ -210,7 +235,7 @@ class Primitive:
         argnums: tuple[int, ...],
     ) -> Node:
         """The Node for one call: what ``__call__`` does inline on its hot path."""
-        keep_out, drop, argnums, saved = self._plan(argnums, len(raw))
+        keep_out, drop, argnums, saved, _ = self._plan(sum(1 << i for i in argnums), len(raw))
         if saved is None:
             if drop:
                 for j in drop:
@@ -286,13 +311,21 @@ def _caller_site() -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
-_Plan = tuple[bool, "tuple[int, ...] | None", tuple[int, ...], "tuple[None, ...] | None"]
+_Plan = tuple[bool, "tuple[int, ...] | None", tuple[int, ...], "tuple[None, ...] | None", int]
 _NO_KWARGS: dict[str, Any] = {}  # shared by every node of a call without keywords; never mutated
 
 
 # What a bad input can make NumPy raise, and the documented type each one becomes.
 _INPUT_ERRORS = (ValueError, TypeError, LookupError, ArithmeticError, AttributeError)
 _REAL_KINDS = "fiub"
+
+
+def _as_tuple(parents: Any) -> tuple[Node, ...]:
+    return () if parents is None else parents if type(parents) is tuple else (parents,)
+
+
+def _bit_positions(bits: int) -> tuple[int, ...]:
+    return tuple(i for i in range(bits.bit_length()) if bits >> i & 1)
 
 
 def _owned_base(base: np.ndarray, args: tuple[Any, ...]) -> bool:
@@ -367,4 +400,6 @@ from ._tensor import Tensor  # noqa: E402  (Tensor's methods call primitives def
 _state = _mode.state
 _ndarray = np.ndarray
 _new_tensor = object.__new__
+_new_node = object.__new__
 _refcount = sys.getrefcount
+_next_key = next_key
