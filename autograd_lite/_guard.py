@@ -109,5 +109,3 @@ def protect(saved: tuple[Any, ...], out: Any, args: Any) -> tuple[Guard, ...]:
             held.append(g)
             g = g.base
     return tuple(held)
-
-
