@@ -297,8 +297,17 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
             for parent, i in zip(
                 (parents,) if isinstance(parents, Node) else parents, node.argnums
             ):
-                gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
-                if type(gi) is not ndarray or gi.shape != parent.shape or gi.dtype != parent.dtype:
+                if kwargs:
+                    gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
+                else:
+                    gi = vjps[i](g, out, *args)  # type: ignore[index,misc]
+                # ``is not`` on dtypes: NumPy's built-in dtypes are shared instances, and
+                # ``_fit`` compares properly in the rare case it is reached needlessly.
+                if (
+                    type(gi) is not ndarray
+                    or gi.dtype is not parent.dtype
+                    or gi.shape != parent.shape
+                ):
                     gi = _fit(gi, parent, node, i, False)
                 previous = get(parent)
                 if previous is None:

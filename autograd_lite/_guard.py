@@ -86,25 +86,29 @@ def guard_of(array: Any) -> Guard | None:
     return Guard(array, base)
 
 
-def protect(saved: tuple[Any, ...], out: Any, args: Any) -> tuple[Guard, ...]:
-    """The guards for the ``saved`` inputs and ``out`` of one node, their bases' included.
+def protect(saved: tuple[Any, ...], out: Any, bits: int) -> tuple[Guard, ...]:
+    """The guards for one node, bases' guards included.
 
-    ``args`` are the op's arguments, position for position with ``saved`` (or None): an
-    input that is a Tensor's own read-only result array (``Tensor._owned``) needs no guard.
+    One for ``saved[j]`` for each bit ``j`` set in ``bits`` (the inputs the user may be
+    able to write to), and one for ``out`` unless it is None.
     """
     held: list[Guard] = []
     get = _guards.get
-    j = -1
-    for a in (*saved, out):
+    j = 0
+    while bits:
+        if bits & 1:
+            a = saved[j]
+            ref = get(id(a))
+            g = ref() if ref is not None else None
+            if g is None:
+                g = guard_of(a)
+            while g is not None:
+                held.append(g)
+                g = g.base
+        bits >>= 1
         j += 1
-        if type(a) is not _ndarray or (
-            args is not None and j < len(args) and getattr(args[j], "_owned", None) is a
-        ):
-            continue
-        ref = get(id(a))
-        g = ref() if ref is not None else None
-        if g is None:
-            g = guard_of(a)
+    if out is not None:
+        g = guard_of(out)
         while g is not None:
             held.append(g)
             g = g.base

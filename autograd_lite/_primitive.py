@@ -28,7 +28,7 @@ import numpy as np
 
 from . import _mode
 from ._graph import Node, next_key
-from ._guard import protect
+from ._guard import _guards, protect
 from .errors import AnomalyError
 
 VJP = Callable[..., Any]
@@ -218,11 +218,23 @@ class Primitive:
         node.shape = value.shape
         node.dtype = dtype
         node.sink = None
-        node.guarded = (
-            protect(saved, out if result._owned is None else None, args)
-            if exposed & kept_bits or (keep_out and result._owned is None)
-            else ()
-        )
+        exposed &= kept_bits
+        if keep_out and result._owned is None:
+            node.guarded = protect(saved, out, exposed)
+        elif not exposed:
+            node.guarded = ()
+        else:
+            # protect(), inline for its common case: one input whose guard exists already
+            # (a parameter or batch saved by several ops of a step) and is not a view's.
+            guard = None
+            if not exposed & (exposed - 1):
+                ref = _guards_get(id(saved[exposed.bit_length() - 1]))
+                if ref is not None:
+                    guard = ref()
+            if guard is not None and guard.base is None:
+                node.guarded = (guard,)
+            else:
+                node.guarded = protect(saved, None, exposed)
         result._node = node
         return result
 
@@ -242,7 +254,7 @@ class Primitive:
                     raw[j] = None
             saved = tuple(raw)
         out = value if keep_out else None
-        guarded = protect(saved, out, None)
+        guarded = protect(saved, out, sum(1 << j for j, a in enumerate(saved) if a is not None))
         return Node(
             self, parents, argnums, saved, kwargs or _NO_KWARGS, out, value.shape, value.dtype,
             guarded,
@@ -403,3 +415,4 @@ _new_tensor = object.__new__
 _new_node = object.__new__
 _refcount = sys.getrefcount
 _next_key = next_key
+_guards_get = _guards.get
