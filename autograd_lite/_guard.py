@@ -39,18 +39,19 @@ class Guard:
 
     __slots__ = ("__weakref__", "array", "base", "waiting")
 
-    def __init__(self, array: np.ndarray, base: Guard | None) -> None:
-        array.setflags(write=False)
-        self.array = array
-        self.base = base  # the guard of the array's base, which must outlive this one
-        self.waiting: list[np.ndarray] | None = None  # views to restore after this array
-        _guards[id(array)] = weakref.ref(self)
+    array: np.ndarray
+    base: Guard | None  # the guard of the array's base, which must outlive this one
+    waiting: list[np.ndarray] | None  # views to make writeable after this array
 
     def __del__(self) -> None:
         array = self.array
-        ref = _guards.get(id(array))
-        if ref is not None and ref() in (None, self):
-            del _guards[id(array)]
+        key = id(array)
+        ref = _guards.pop(key, None)
+        if ref is not None and ref() not in (None, self):
+            _guards[key] = ref  # a newer guard of the same array: not ours to remove
+        if self.base is None and self.waiting is None:
+            array.setflags(write=True)  # the common case: an array that owns its memory
+            return
         base = self.base
         self.base = None  # may restore the base first, which a view needs
         try:
@@ -68,6 +69,10 @@ class Guard:
                     pass
 
 
+_new_guard = object.__new__
+_weak = weakref.ref
+
+
 def guard_of(array: Any) -> Guard | None:
     """The guard that keeps ``array`` (and its bases) read-only, creating it if needed.
 
@@ -80,10 +85,16 @@ def guard_of(array: Any) -> Guard | None:
         guard = ref()
         if guard is not None:
             return guard
-    elif not array.flags.writeable:
+    if not array.flags.writeable:
         return None
-    base = guard_of(array.base)
-    return Guard(array, base)
+    base = array.base
+    guard = _new_guard(Guard)
+    guard.base = None if base is None else guard_of(base)
+    guard.waiting = None
+    array.setflags(write=False)
+    guard.array = array
+    _guards[id(array)] = _weak(guard)
+    return guard
 
 
 def protect(saved: tuple[Any, ...], out: Any, bits: int) -> tuple[Guard, ...]:

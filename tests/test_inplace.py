@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import autograd_lite as ag
 
@@ -157,3 +160,39 @@ def test_in_place_ops_refuse_what_would_corrupt_a_gradient() -> None:
     with pytest.raises(TypeError, match="in-place"):
         ints = ag.Tensor([1, 2])
         ints += 0.5  # would silently truncate
+
+
+# Graphs that save a user's array, or views of it, in any mix, dropped in any order.
+_SAVERS = {
+    "whole": lambda x, base: ag.exp(x) * x,  # multiply saves x's data (the base itself)
+    "view": lambda x, base: ag.Tensor(base[1:3], requires_grad=True) * x[:2],
+    "raw view": lambda x, base: x[:2] * base[::2],  # saves a NumPy view of the base
+    "transposed": lambda x, base: x.reshape(2, 2).T * 2.0,  # saves nothing of base
+}
+
+
+@given(
+    kinds=st.lists(st.sampled_from(sorted(_SAVERS)), min_size=1, max_size=5),
+    order=st.randoms(use_true_random=False),
+    backward_some=st.lists(st.booleans(), min_size=5, max_size=5),
+)
+def test_guards_hold_while_any_graph_needs_the_array_and_end_with_the_last(
+    kinds: list[str], order: Any, backward_some: list[bool]
+) -> None:
+    base = np.array([0.5, -1.0, 2.0, 1.5])
+    x = ag.Tensor(base, requires_grad=True)
+    graphs = [_SAVERS[k](x, base) for k in kinds]
+    saves_base = [k != "transposed" for k in kinds]
+    order.shuffle(indices := list(range(len(graphs))))
+    for step, i in enumerate(indices):
+        if any(saves_base[j] for j in indices[step:]):
+            with pytest.raises(ValueError, match="read-only"):
+                base[0] = 9.0
+        if backward_some[step]:
+            graphs[i].sum().backward()
+        graphs[i] = None  # freed by reference counting: graphs hold no cycles
+    base[0] = 9.0  # every guard is gone: the array and its views are writeable again
+    assert x.data.flags.writeable
+    view = base[1:3]
+    view[0] = 3.0
+    assert base[1] == 3.0
