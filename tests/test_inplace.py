@@ -64,6 +64,24 @@ def test_a_view_of_a_saved_result_is_handed_out_as_a_copy() -> None:
     np.testing.assert_allclose(x.grad, np.exp([0.5, 1.0, 2.0]))
 
 
+HAND_OUTS = {
+    ".data": lambda t: t.data,
+    ".numpy()": lambda t: t.numpy(),
+    ".detach().data": lambda t: t.detach().data,
+    "Tensor(t).data": lambda t: ag.Tensor(t).data,
+    "a view's .data": lambda t: t[:2].data,
+}
+
+
+@pytest.mark.parametrize("hand_out", HAND_OUTS.values(), ids=HAND_OUTS.keys())
+def test_no_hand_out_of_a_saved_result_reaches_what_the_graph_saved(hand_out) -> None:  # type: ignore[no-untyped-def]
+    x = ag.Tensor([0.5, 1.0, 2.0], requires_grad=True)
+    y = ag.exp(x)  # exp's VJP reads its output
+    hand_out(y)[...] = -7.0
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, np.exp([0.5, 1.0, 2.0]))
+
+
 def test_editing_the_base_of_a_saved_view_fails_loudly() -> None:
     x = ag.Tensor(np.arange(6.0), requires_grad=True)
     part = x[:3]  # a view of x's data
