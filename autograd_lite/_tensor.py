@@ -93,11 +93,12 @@ class Tensor:
     # ------------------------------------------------------------------ attributes
     @property
     def data(self) -> NDArray[Any]:
-        """The values, as a NumPy array (not a copy).
+        """The values: the Tensor's own NumPy array, shared, not copied.
 
-        Writing to it in place is safe: an array that a recorded graph still needs is
-        either read-only until that graph is freed (a leaf's data) or, for an op's result,
-        handed out as a copy, so the graph keeps the values it computed with.
+        Writing to it in place never changes what a recorded graph computes with. A
+        leaf's array that a graph saved is read-only until that graph is freed. An op's
+        result that a graph still holds is copied the first time ``data`` hands it out,
+        and the copy becomes the Tensor's array from then on.
         """
         data = self._data
         if self._owned is data:
