@@ -266,8 +266,8 @@ def backprop(
 
 def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
     """``backprop`` for ``Tensor.backward``: first order, into ``.grad``.  The hot path."""
-    grads: dict[Node, Any] = {root: seed}
-    heap: list[tuple[int, Node]] = [(root.key, root)]
+    grads: dict[Node, Any] = {}
+    heap: list[tuple[int, Node]] = []
     handed_out: set[int] = {id(seed)}
     pop, get, ndarray = grads.pop, grads.get, np.ndarray
     state = _mode.state
@@ -275,14 +275,20 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
     previous_arrays = state.arrays_in_vjps
     state.grad_enabled = False
     state.arrays_in_vjps = True
+    node: Node | None = root
+    g: Any = seed
     try:
-        while heap:
-            node = heappop(heap)[1]
-            g = pop(node)
+        while True:
+            if node is None:
+                if not heap:
+                    break
+                node = heappop(heap)[1]
+                g = pop(node)
             if node.sink is not None:
                 _write_sink(node, g, handed_out)
             prim = node.prim
             if prim is None:
+                node = None
                 continue
             args = node.args
             if args is None:
@@ -294,11 +300,16 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
             out = node.out
             kwargs = node.kwargs
             parents = node._parents
-            for parent, i in zip(
-                (parents,) if isinstance(parents, Node) else parents, node.argnums
-            ):
+            family = (parents,) if isinstance(parents, Node) else parents
+            single = len(family) == 1
+            after: Node | None = None  # the node to visit next, when it is this one's parent
+            for parent, i in zip(family, node.argnums):
                 if kwargs:
                     gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
+                elif len(args) == 1:
+                    gi = vjps[i](g, out, args[0])  # type: ignore[index,misc]
+                elif len(args) == 2:
+                    gi = vjps[i](g, out, args[0], args[1])  # type: ignore[index,misc]
                 else:
                     gi = vjps[i](g, out, *args)  # type: ignore[index,misc]
                 # ``is not`` on dtypes: NumPy's built-in dtypes are shared instances, and
@@ -310,17 +321,23 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                 ):
                     gi = _fit(gi, parent, node, i, False)
                 previous = get(parent)
-                if previous is None:
-                    grads[parent] = gi
-                    heappush(heap, (parent.key, parent))
-                else:
+                if previous is not None:
                     # Out of place: ``previous`` may be shared with another branch.
                     grads[parent] = previous + gi
+                elif single and (not heap or parent.key < heap[0][0]):
+                    # Newer than every waiting node, so it would be popped next: skip the
+                    # heap (the common case along a chain of one-input ops).
+                    after = parent
+                    g = gi
+                else:
+                    grads[parent] = gi
+                    heappush(heap, (parent.key, parent))
             if not retain_graph:  # _free, inline
                 node.args = None
                 node.out = None
                 node._parents = ()
                 node.guarded = ()
+            node = after
     finally:
         state.grad_enabled = previous_mode
         state.arrays_in_vjps = previous_arrays
