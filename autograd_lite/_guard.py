@@ -97,6 +97,25 @@ def guard_of(array: Any) -> Guard | None:
     return guard
 
 
+def hold_view(view: np.ndarray) -> None:
+    """Make a writeable ``view`` read-only while one of its bases is guarded.
+
+    For a view handed out after a graph saved its base: writing through it would change
+    what the graph saved.  It becomes writeable again with that base.
+    """
+    base = view.base
+    while type(base) is _ndarray:
+        ref = _guards.get(id(base))
+        guard = ref() if ref is not None else None
+        if guard is not None:
+            view.setflags(write=False)
+            if guard.waiting is None:
+                guard.waiting = []
+            guard.waiting.append(view)
+            return
+        base = base.base
+
+
 def protect(saved: tuple[Any, ...], out: Any, bits: int) -> tuple[Guard, ...]:
     """The guards for one node, bases' guards included.
 

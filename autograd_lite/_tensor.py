@@ -11,6 +11,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import _graph, _mode
 from ._graph import Node
+from ._guard import hold_view
 from .errors import NumpyOnTensorError
 
 _refcount = sys.getrefcount
@@ -107,6 +108,8 @@ class Tensor:
             # saved it, a view of it) may read it during backward: hand out a copy.
             if _refcount(data) > 3 or data.base is not None:
                 data = self._data = data.copy()
+        elif data.base is not None and data.flags.writeable:
+            hold_view(data)  # a view of an array a graph saved is read-only while it does
         return data
 
     @data.setter

@@ -94,6 +94,22 @@ def test_editing_the_base_of_a_saved_view_fails_loudly() -> None:
     np.testing.assert_allclose(x.grad, expected)
 
 
+# Views whose own creation saves nothing of w (``w[:1]`` would: its graph keeps w guarded).
+@pytest.mark.parametrize("make_view", [lambda w: w.T, lambda w: ag.Tensor(w.data[:1])])
+def test_a_view_handed_out_after_its_base_was_saved_is_read_only_until_backward(
+    make_view,  # type: ignore[no-untyped-def]
+) -> None:
+    w = ag.Tensor(np.ones((2, 3)), requires_grad=True)
+    view = make_view(w)  # a Tensor whose data is a view of w's
+    loss = (w * w).sum()  # saves w's data
+    with pytest.raises(ValueError, match="read-only"):
+        view.data[...] = 5.0
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, np.full((2, 3), 2.0))
+    view.data[...] = 5.0  # the graph is freed: the view is writeable again
+    assert w.data[0, 0] == 5.0  # and writes through to w
+
+
 def test_optimizer_style_updates_are_allowed_after_backward() -> None:
     w = ag.Tensor([1.0, 2.0], requires_grad=True)
     for _ in range(3):
