@@ -31,6 +31,13 @@ def networks(draw: st.DrawFn) -> tuple[dict[str, np.ndarray], np.ndarray, np.nda
         # separately; here both sides agree by construction only away from it.
         Z1 = params["W1"] @ X + params["b1"]
         params["b1"] = params["b1"] + np.where(np.abs(Z1).min(axis=1, keepdims=True) < 1e-3, 0.1, 0)
+    # Keep the output off sigmoid's saturation, where binary_cross_entropy's documented floor
+    # on p (1 - p) changes the derivative (tested on its own below).
+    while True:
+        A2 = closed_form.two_layer_forward(params, X, activation).A2
+        if (A2 * (1 - A2)).min() > 1e-9:
+            break
+        params["W2"], params["b2"] = params["W2"] / 2, params["b2"] / 2
     return params, X, Y, activation
 
 
@@ -106,3 +113,20 @@ def test_relu_kink_convention_matches_closed_form() -> None:
 def test_closed_form_rejects_unknown_activation() -> None:
     with pytest.raises(ValueError, match="activation"):
         closed_form.activation("softsign", np.zeros(2))
+
+
+def test_at_saturation_the_probability_loss_follows_its_floor_and_the_logit_loss_is_exact() -> None:
+    # A2 = sigmoid(30) is within 1e-13 of 1, so p (1 - p) < 1e-12: binary_cross_entropy's
+    # derivative divides by the floor 1e-12 instead (as PyTorch's does), while the fused
+    # loss on the logits gives the post's dZ2 = A2 - Y exactly.
+    z = np.array([[30.0, -2.0]])
+    y = np.array([[0.0, 1.0]])
+    a = 1 / (1 + np.exp(-z))
+    logits = ag.Tensor(z, requires_grad=True)
+    ag.binary_cross_entropy(ag.sigmoid(logits), y, reduction="sum").backward()
+    floor = np.maximum(a * (1 - a), 1e-12)
+    np.testing.assert_allclose(logits.grad, (a - y) / floor * a * (1 - a), rtol=1e-9)
+    assert abs(logits.grad[0, 0] - (a - y)[0, 0]) > 0.5  # visibly not the closed form
+    exact = ag.Tensor(z, requires_grad=True)
+    ag.binary_cross_entropy_with_logits(exact, y, reduction="sum").backward()
+    np.testing.assert_allclose(exact.grad, a - y, rtol=1e-12)
