@@ -77,6 +77,8 @@ def _mT(x: Any) -> Any:
 # product like ``W1 @ X`` keeps just X alive for W1's gradient.  Which operand is a
 # vector shows in g's rank: out = a @ b drops one axis for each vector operand.
 def _matmul_vjp_a(g, out, a, b):  # type: ignore[no-untyped-def]
+    if not hasattr(b, "ndim"):  # the operand was given as a list
+        b = np.asarray(b)
     if b.ndim == 1:  # (..., n, k) @ (k,), or a dot product
         return g[..., None] * b if g.ndim else g * b
     if g.ndim == b.ndim - 1:  # a is a vector: (k,) @ (..., k, m)
@@ -85,6 +87,8 @@ def _matmul_vjp_a(g, out, a, b):  # type: ignore[no-untyped-def]
 
 
 def _matmul_vjp_b(g, out, a, b):  # type: ignore[no-untyped-def]
+    if not hasattr(a, "ndim"):  # the operand was given as a list
+        a = np.asarray(a)
     if a.ndim == 1:  # (k,) @ (..., k, m), or a dot product
         return a[:, None] * g[..., None, :] if g.ndim else g * a
     if g.ndim == a.ndim - 1:  # b is a vector: (..., n, k) @ (k,)

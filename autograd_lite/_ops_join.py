@@ -28,6 +28,7 @@ def concatenate(*arrays, axis=0):  # type: ignore[no-untyped-def]
 @concatenate.defvjp_argnum
 def _concatenate_vjp(argnum, g, out, *arrays, axis=0):  # type: ignore[no-untyped-def]
     axis %= out.ndim
-    start = sum(a.shape[axis] for a in arrays[:argnum])
-    stop = start + arrays[argnum].shape[axis]
+    # np.shape: an input may be a plain list or scalar rather than an array.
+    start = sum(np.shape(a)[axis] for a in arrays[:argnum])
+    stop = start + np.shape(arrays[argnum])[axis]
     return g[(slice(None),) * axis + (slice(start, stop),)]

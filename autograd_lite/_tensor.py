@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -387,7 +387,15 @@ class Tensor:
         return float(self._data)
 
     def __int__(self) -> int:
-        return int(self._data)
+        try:
+            return int(self._data)
+        except OverflowError as exc:  # int(inf): a value error, as int(nan) already is
+            raise ValueError(f"int: {exc}") from exc
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d Tensor")
+        return (self[i] for i in range(len(self._data)))
 
     # ------------------------------------------------------------------ method forms of ops
     def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
