@@ -12,6 +12,7 @@ from autograd_lite import closed_form
 from autograd_lite.errors import NotDifferentiableError
 from autograd_lite.testing import strategies as ags
 
+from .networks import random_network
 from .op_table import OPS, OpCase
 from .test_ops import op_inputs
 
@@ -124,15 +125,7 @@ def test_logistic_regression_hessian_and_hvp(problem, data: st.DataObject) -> No
 @given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 5), st.integers(0, 2**32 - 1))
 def test_two_layer_loss_hessian_in_W2(n1: int, n2: int, m: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
-    n0 = 3
-    params = {
-        "W1": rng.normal(size=(n1, n0)),
-        "b1": rng.normal(size=(n1, 1)),
-        "W2": rng.normal(size=(n2, n1)),
-        "b2": rng.normal(size=(n2, 1)),
-    }
-    X = rng.normal(size=(n0, m))
-    Y = (rng.random((n2, m)) < 0.5) * 1.0
+    params, X, Y = random_network(rng, 3, n1, n2, m)
     cache = closed_form.two_layer_forward(params, X, "tanh")
     A1, A2 = cache.A1, cache.A2
     # J = (1/m) Σ bce(sigmoid(W2 A1 + b2)), so

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 import autograd_lite as ag
 from autograd_lite import closed_form
 
+from .networks import random_network
+
 ACTIVATIONS = {"sigmoid": ag.sigmoid, "tanh": ag.tanh, "relu": ag.relu}
 
 
@@ -18,14 +20,7 @@ def networks(draw: st.DrawFn) -> tuple[dict[str, np.ndarray], np.ndarray, np.nda
     n0, n1, n2, m = (draw(st.integers(1, 6)) for _ in range(4))
     activation = draw(st.sampled_from(sorted(ACTIVATIONS)))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    params = {
-        "W1": rng.normal(size=(n1, n0)),
-        "b1": rng.normal(size=(n1, 1)),
-        "W2": rng.normal(size=(n2, n1)),
-        "b2": rng.normal(size=(n2, 1)),
-    }
-    X = rng.normal(size=(n0, m))
-    Y = (rng.random((n2, m)) < 0.5).astype(np.float64)
+    params, X, Y = random_network(rng, n0, n1, n2, m)
     if activation == "relu":
         # Keep pre-activations off ReLU's kink, where the convention (derivative 0) is tested
         # separately; here both sides agree by construction only away from it.
