@@ -33,7 +33,7 @@ from ._ops_join import concatenate, stack
 from ._ops_nn import log_softmax, softmax
 from ._ops_reduce import broadcast_to, max, mean, min, sum, sum_to
 from ._ops_shape import astype, getitem, reshape, swapaxes, transpose
-from ._primitive import Primitive, primitive
+from ._primitive import Primitive, Residuals, primitive
 from .functional import grad, hessian, hvp, jacobian, value_and_grad
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy
 from .serialization import load, save
@@ -44,6 +44,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Primitive",
+    "Residuals",
     "Tensor",
     "__version__",
     "abs",

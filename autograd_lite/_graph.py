@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 _creation_counter = itertools.count()
 next_key = _creation_counter.__next__  # a node's creation number
+NO_KWARGS: dict[str, Any] = {}  # shared by every node without keywords; never mutated
 
 
 class Node:
@@ -126,13 +127,12 @@ def _freed_error(node: Node) -> GraphFreedError:
 def sum_to_shape(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``g`` over the axes that broadcasting added or stretched to reach ``shape``."""
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1
-    )
+    if lead:
+        # Dropped, not kept and reshaped away: the sum is then a fresh array, not a view.
+        g = g.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     if axes:
         g = g.sum(axis=axes, keepdims=True)
-    if lead:
-        g = g.reshape(shape)
     return g
 
 
@@ -232,6 +232,10 @@ def backprop(
                 kwargs = node.kwargs
                 if create_graph:
                     out, args = _graph_inputs(node)
+                    if prim.residual_names:
+                        # The forward's arrays are constants to a recorded pass: the VJPs
+                        # recompute them, recorded (see Residuals).
+                        kwargs = {k: v for k, v in kwargs.items() if k not in prim.residual_names}
                 else:
                     out = node.out
                 for parent, i in zip(node.parents, node.argnums):
@@ -334,6 +338,7 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                     heappush(heap, (parent.key, parent))
             if not retain_graph:  # _free, inline
                 node.args = None
+                node.kwargs = NO_KWARGS
                 node.out = None
                 node._parents = ()
                 node.guarded = ()
@@ -368,6 +373,7 @@ def _free(node: Node) -> None:
     released as the backward pass walks through it.
     """
     node.args = None
+    node.kwargs = NO_KWARGS
     node.out = None
     node._parents = ()
     node.guarded = ()  # the last node to drop a guard makes its array writeable again

@@ -4,10 +4,10 @@ A VJP reads the inputs (or output) its op saved.  If the user changed one of tho
 arrays in place between the forward and the backward pass, the gradient would be
 silently wrong.  Two rules close that door:
 
-* The result of a recorded op is read-only from birth (see ``Primitive.__call__``).
-  Nothing but its Tensor refers to a fresh result, so no one can write to it, and
-  graphs that save it need no further bookkeeping.  This is the common case, and costs
-  one flag change per op.
+* The result of a recorded op needs no guard.  Nothing but its Tensor refers to a fresh
+  result, so no one can write to it; if a graph still holds it when ``Tensor.data``
+  first hands it out, ``data`` hands out a copy (see ``Primitive.__call__`` and
+  ``Tensor.data``).  This is the common case, and costs nothing per op.
 * Any other saved array (a leaf's data, a raw ndarray argument, a view of one of those)
   may be in the user's hands.  It is made read-only by a :class:`Guard` for as long as
   some live node holds that guard; an in-place write then fails at once with NumPy's

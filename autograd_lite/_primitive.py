@@ -11,7 +11,8 @@ A primitive is declared once::
 Each VJP receives ``(g, out, *inputs, **kwargs)`` and returns the gradient for its
 input.  The engine looks at which of ``out`` and the inputs a VJP actually reads and
 keeps only those alive until the backward pass, so ``add`` saves nothing and
-``W1 @ X`` saves ``X`` only if ``W1`` needs a gradient.
+``W1 @ X`` saves ``X`` only if ``W1`` needs a gradient.  A forward that computes
+something its VJPs need too can hand it on with :class:`Residuals`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import _mode
-from ._graph import Node, next_key
+from ._graph import NO_KWARGS, Node, next_key
 from ._guard import _guards, protect
 from .errors import AnomalyError
 
@@ -57,6 +58,42 @@ def _parameters_read(vjp: VJP) -> tuple[bool, set[int] | None]:
     return reads_out, {i for i, name in enumerate(names[2:]) if name in used}
 
 
+class Residuals:
+    """What a primitive's forward returns to hand intermediate arrays on to its VJPs.
+
+    ``return Residuals(value, name=array, ...)`` makes ``value`` the op's result, and
+    each VJP receives every ``name=array`` as a keyword argument, so it need not
+    recompute what the forward pass already had (a softmax inside a loss, say).
+
+    The keywords are given only to a first-order backward pass.  When the backward pass
+    is itself recorded (``create_graph=True``: higher derivatives), arrays the forward
+    computed would be constants to the recorded graph, so they are left out: declare them
+    keyword-only with a default of ``None``, and recompute them with autograd_lite's ops
+    when they are ``None``::
+
+        @ag.primitive
+        def logsumexp(x):
+            e = np.exp(x - x.max())
+            total = e.sum()
+            return ag.Residuals(x.max() + np.log(total), probs=e / total)
+
+        @logsumexp.defvjp
+        def _(g, out, x, *, probs=None):
+            if probs is None:  # a recorded backward pass
+                probs = ag.exp(x - out)
+            return g * probs
+    """
+
+    __slots__ = ("saved", "value")
+
+    def __init__(self, value: Any, **saved: Any) -> None:
+        self.value = value
+        self.saved = saved
+
+    def __repr__(self) -> str:
+        return f"Residuals({self.value!r}, {', '.join(self.saved)})"
+
+
 class Primitive:
     """A NumPy function that records itself in the graph when a Tensor input requires grad.
 
@@ -74,6 +111,9 @@ class Primitive:
         # keyed by ``grad_bits | 1 << nargs``: which inputs require grad (bit i for input i)
         # and how many inputs there are (the bit above them)
         self._save_plan: dict[int, _Plan] = {}
+        # names of the Residuals keywords its forward has returned, left out of recorded
+        # backward passes
+        self.residual_names: frozenset[str] = frozenset()
         self.__doc__ = fun.__doc__
         self.__name__ = self.name
         self.__qualname__ = getattr(fun, "__qualname__", self.name)
@@ -171,7 +211,8 @@ class Primitive:
         state = _state
         if plain and state.arrays_in_vjps:
             # Inside a first-order VJP: arrays in, arrays out, no Tensor wrapping.
-            return self.fun(*args, **kwargs)  # type: ignore[no-any-return]
+            value = self.fun(*args, **kwargs)
+            return value.value if type(value) is Residuals else value  # type: ignore[no-any-return]
         if _mode.anomaly_threads and state.anomaly:
             return self._call_checked(raw, kwargs, _as_tuple(parents), _bit_positions(grad_bits))
         try:
@@ -179,6 +220,9 @@ class Primitive:
         except _INPUT_ERRORS as exc:
             raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(raw)})") from exc
         if type(value) is not _ndarray:
+            if type(value) is Residuals:
+                kwargs = self._with_residuals(value, kwargs)
+                value = value.value
             value = np.asarray(value)
         dtype = value.dtype
         if dtype.kind not in _REAL_KINDS:
@@ -238,6 +282,18 @@ class Primitive:
         result._node = node
         return result
 
+    def _with_residuals(self, value: Residuals, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The keywords a node of this call keeps for its VJPs: the call's and the residuals'."""
+        clash = value.saved.keys() & kwargs.keys()
+        if clash:
+            raise TypeError(
+                f"{self.name}: the residual(s) {sorted(clash)} have the names of keyword "
+                "arguments of the call"
+            )
+        if not value.saved.keys() <= self.residual_names:
+            self.residual_names |= value.saved.keys()
+        return {**kwargs, **value.saved}
+
     def _record(
         self,
         raw: list[Any],
@@ -271,9 +327,13 @@ class Primitive:
         site = _caller_site()
         try:
             with np.errstate(all="ignore"):
-                value = np.asarray(self.fun(*raw, **kwargs))
+                value = self.fun(*raw, **kwargs)
         except _INPUT_ERRORS as exc:
             raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(raw)})") from exc
+        if type(value) is Residuals:
+            kwargs = self._with_residuals(value, kwargs)
+            value = value.value
+        value = np.asarray(value)
         if value.dtype.kind not in _REAL_KINDS:
             _check_result_kind(self.name, value, parents)
         if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
@@ -324,7 +384,7 @@ def _caller_site() -> str:
 
 
 _Plan = tuple[bool, "tuple[int, ...] | None", tuple[int, ...], "tuple[None, ...] | None", int]
-_NO_KWARGS: dict[str, Any] = {}  # shared by every node of a call without keywords; never mutated
+_NO_KWARGS = NO_KWARGS
 
 
 # What a bad input can make NumPy raise, and the documented type each one becomes.

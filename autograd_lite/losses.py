@@ -12,7 +12,7 @@ import numpy as np
 
 from ._ops_elementwise import log, maximum, sigmoid
 from ._ops_nn import log_softmax, softmax
-from ._primitive import primitive
+from ._primitive import Residuals, primitive
 from ._tensor import Tensor
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -104,13 +104,25 @@ def binary_cross_entropy(probs: Any, targets: Any, reduction: str = "mean") -> T
 
 @primitive
 def _bce_logits(z, t, reduction):  # type: ignore[no-untyped-def]
-    # max(z, 0) - z t + log(1 + exp(-|z|)): every term finite for any z.
-    return _reduce(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z))), reduction)
+    # max(z, 0) - z t + log(1 + exp(-|z|)): every term finite for any z.  The same
+    # exp(-|z|) gives sigmoid(z) for the derivative.
+    e = np.exp(-np.abs(z))
+    loss = _reduce(np.maximum(z, 0) - z * t + np.log1p(e), reduction)
+    return Residuals(loss, exp_neg_abs=e)
+
+
+def _sigmoid_from(z: Any, exp_neg_abs: Any) -> Any:
+    """``sigmoid(z)``, given ``exp(-|z|)`` (or ``None``: recompute it, recorded)."""
+    if exp_neg_abs is None:
+        return sigmoid(z)
+    return np.where(z >= 0, 1, exp_neg_abs) / (1 + exp_neg_abs)
 
 
 _bce_logits.defvjp(
-    lambda g, out, z, t, reduction: _scale(g, z.size, reduction) * (sigmoid(z) - t),
-    lambda g, out, z, t, reduction: _scale(g, z.size, reduction) * -z,
+    lambda g, out, z, t, reduction, *, exp_neg_abs=None: (
+        _scale(g, z.size, reduction) * (_sigmoid_from(z, exp_neg_abs) - t)
+    ),
+    lambda g, out, z, t, reduction, *, exp_neg_abs=None: _scale(g, z.size, reduction) * -z,
 )
 
 
@@ -137,9 +149,12 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str =
 # --------------------------------------------------------------------- cross-entropy
 @primitive
 def _cross_entropy(z, t, axis, reduction, count):  # type: ignore[no-untyped-def]
-    shifted = z - np.max(z, axis=axis, keepdims=True)
-    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-    return _reduce(-np.sum(t * log_probs, axis=axis), reduction)
+    shifted = z - z.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=axis, keepdims=True)
+    log_probs = shifted - np.log(total)
+    loss = _reduce(-np.sum(t * log_probs, axis=axis), reduction)
+    return Residuals(loss, exp=e, total=total, log_probs=log_probs)
 
 
 def _ce_scale(g: Any, axis: int, reduction: str, count: int) -> Any:
@@ -148,13 +163,19 @@ def _ce_scale(g: Any, axis: int, reduction: str, count: int) -> Any:
     return g[(slice(None),) * axis + (None,)] if reduction == "none" else g
 
 
+def _softmax_from(z: Any, axis: int, exp: Any, total: Any) -> Any:
+    """``softmax(z)`` from the forward's ``exp`` and ``total`` (``None``: recompute, recorded)."""
+    return softmax(z, axis=axis) if exp is None else exp / total
+
+
 _cross_entropy.defvjp(
-    lambda g, out, z, t, axis, reduction, count: (
+    lambda g, out, z, t, axis, reduction, count, *, exp=None, total=None, log_probs=None: (
         _ce_scale(g, axis, reduction, count)
-        * (softmax(z, axis=axis) * t.sum(axis=axis, keepdims=True) - t)
+        * (_softmax_from(z, axis, exp, total) * t.sum(axis=axis, keepdims=True) - t)
     ),
-    lambda g, out, z, t, axis, reduction, count: (
-        _ce_scale(g, axis, reduction, count) * -log_softmax(z, axis=axis)
+    lambda g, out, z, t, axis, reduction, count, *, exp=None, total=None, log_probs=None: (
+        _ce_scale(g, axis, reduction, count)
+        * -(log_softmax(z, axis=axis) if log_probs is None else log_probs)
     ),
 )
 
@@ -174,10 +195,12 @@ def _class_index(classes: np.ndarray, axis: int) -> tuple[Any, ...]:
 
 @primitive
 def _cross_entropy_indices(z, classes, axis, reduction, count):  # type: ignore[no-untyped-def]
-    shifted = z - np.max(z, axis=axis, keepdims=True)
-    log_norm = np.log(np.sum(np.exp(shifted), axis=axis))
-    picked = shifted[_class_index(classes, axis)]
-    return _reduce(log_norm - picked, reduction)
+    shifted = z - z.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=axis, keepdims=True)
+    index = _class_index(classes, axis)
+    loss = _reduce(np.log(total.reshape(classes.shape)) - shifted[index], reduction)
+    return Residuals(loss, exp=e, total=total, index=index)
 
 
 @primitive
@@ -189,12 +212,21 @@ def _minus_one_at(p, classes, axis):  # type: ignore[no-untyped-def]
 
 
 _minus_one_at.defvjp(lambda g, out, p, classes, axis: g)
-_cross_entropy_indices.defvjp(
-    lambda g, out, z, classes, axis, reduction, count: (
-        _ce_scale(g, axis, reduction, count) * _minus_one_at(softmax(z, axis=axis), classes, axis)
-    ),
-    None,
-)
+
+
+def _ce_indices_vjp(  # type: ignore[no-untyped-def]
+    g, out, z, classes, axis, reduction, count, *, exp=None, total=None, index=None
+):
+    scale = _ce_scale(g, axis, reduction, count)
+    if exp is None:  # a recorded backward pass
+        return scale * _minus_one_at(softmax(z, axis=axis), classes, axis)
+    delta = exp / total
+    delta[index] -= 1
+    delta *= scale
+    return delta
+
+
+_cross_entropy_indices.defvjp(_ce_indices_vjp, None)
 
 
 def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "mean") -> Tensor:

@@ -122,3 +122,80 @@ def test_vjp_returning_an_unfit_shape_is_reported() -> None:
 def test_forward_errors_name_the_op() -> None:
     with pytest.raises(ValueError, match="hypot"):
         hypot(ag.Tensor(np.ones(2)), np.ones(3))
+
+
+# ---------------------------------------------------------------- residuals
+recomputed: list[int] = []
+
+
+@ag.primitive
+def logsumexp(x):  # type: ignore[no-untyped-def]
+    shift = x.max()
+    e = np.exp(x - shift)
+    total = e.sum()
+    return ag.Residuals(shift + np.log(total), probs=e / total)
+
+
+@logsumexp.defvjp
+def _(g, out, x, *, probs=None):  # type: ignore[no-untyped-def]
+    if probs is None:  # a recorded backward pass: recompute, recorded
+        recomputed.append(1)
+        probs = ag.exp(x - out)
+    return g * probs
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max())
+    return e / e.sum()  # type: ignore[no-any-return]
+
+
+@given(ags.arrays(ags.shapes(min_dims=1, max_dims=1, min_side=1)))
+def test_residuals_reach_the_vjp_at_first_order(x: np.ndarray) -> None:
+    recomputed.clear()
+    t = ag.Tensor(x, requires_grad=True)
+    loss = logsumexp(t)
+    np.testing.assert_allclose(loss.item(), np.log(np.exp(x - x.max()).sum()) + x.max())
+    loss.backward()
+    np.testing.assert_allclose(t.grad, _softmax(x), rtol=1e-12)
+    assert not recomputed  # the forward's probabilities were used
+    check_grad(logsumexp, x)  # the functional form (a first-order pass too)
+    assert not recomputed
+
+
+@given(ags.arrays(ags.shapes(min_dims=1, max_dims=1, min_side=1)))
+def test_residuals_are_recomputed_for_second_derivatives(x: np.ndarray) -> None:
+    recomputed.clear()
+    p = _softmax(x)
+    np.testing.assert_allclose(ag.hessian(logsumexp)(x), np.diag(p) - np.outer(p, p), atol=1e-12)
+    assert recomputed
+
+
+def test_residuals_survive_retain_graph_and_are_freed_by_backward() -> None:
+    import weakref
+
+    x = ag.Tensor([0.5, -1.0, 2.0], requires_grad=True)
+    loss = logsumexp(x)
+    probs = weakref.ref(loss._node.kwargs["probs"])  # type: ignore[union-attr]
+    loss.backward(retain_graph=True)
+    first = x.grad.copy()  # type: ignore[union-attr]
+    x.grad = None
+    loss.backward()
+    np.testing.assert_array_equal(x.grad, first)
+    assert probs() is None  # released with the node's saved arrays, not with the graph
+
+
+def test_residuals_work_in_anomaly_mode() -> None:
+    x = ag.Tensor([0.5, -1.0], requires_grad=True)
+    with ag.detect_anomaly():
+        logsumexp(x).backward()
+    np.testing.assert_allclose(x.grad, _softmax(x.data), rtol=1e-12)
+
+
+def test_a_residual_named_like_a_keyword_argument_is_refused() -> None:
+    @ag.primitive
+    def scaled(x, factor=1.0):  # type: ignore[no-untyped-def]
+        return ag.Residuals(x * factor, factor=factor)
+
+    scaled.defvjp(lambda g, out, x, factor=1.0: g * factor)
+    with pytest.raises(TypeError, match=r"scaled.*\['factor'\]"):
+        scaled(ag.Tensor([1.0], requires_grad=True), factor=2.0)
