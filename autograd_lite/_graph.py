@@ -125,43 +125,48 @@ def _freed_error(node: Node) -> GraphFreedError:
 
 
 def sum_to_shape(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``g`` over the axes that broadcasting added or stretched to reach ``shape``."""
+    """Sum ``g`` over the axes that broadcasting added or stretched to reach ``shape``.
+
+    Where ``shape`` does not broadcast to ``g``'s shape, the result has another shape.
+    """
     lead = g.ndim - len(shape)
+    if lead < 0:
+        return g
     if lead:
         # Dropped, not kept and reshaped away: the sum is then a fresh array, not a view.
-        g = g.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
+        g = g.sum(axis=0 if lead == 1 else tuple(range(lead)))
+    if 1 in shape:
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
     return g
 
 
 def _fit(g: Any, parent: Node, node: Node, argnum: int, create_graph: bool) -> Any:
     """Bring a VJP's result to the shape and dtype of the input it belongs to."""
-    Tensor = _tensor.Tensor
     if create_graph:
-        if not isinstance(g, Tensor):
-            g = Tensor(g)
+        if not isinstance(g, _tensor.Tensor):
+            g = _tensor.Tensor(g)
         arr = g._data
     else:
-        if isinstance(g, Tensor):
+        if isinstance(g, _tensor.Tensor):
             g = g._data
         if type(g) is not np.ndarray:
             g = np.asarray(g)
         arr = g
     shape = parent.shape
     if arr.shape != shape:
-        if not _sums_to(arr.shape, shape):
+        if create_graph and _sums_to(arr.shape, shape):
+            from ._ops_reduce import sum_to  # only when differentiating twice
+
+            g = sum_to(g, shape)
+        elif not create_graph:
+            g = sum_to_shape(g, shape)
+        if g.shape != shape:
             raise ValueError(
                 f"the VJP of op '{node.name}' for input {argnum} returned a gradient of shape "
                 f"{arr.shape}, which cannot be summed to the input's shape {shape}"
             )
-        if create_graph:
-            from ._ops_reduce import sum_to  # only when differentiating twice
-
-            g = sum_to(g, shape)
-        else:
-            g = sum_to_shape(g, shape)
     if g.dtype != parent.dtype:
         g = g.astype(parent.dtype)
     return g
@@ -305,8 +310,11 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
             kwargs = node.kwargs
             parents = node._parents
             family = (parents,) if isinstance(parents, Node) else parents
-            single = len(family) == 1
-            after: Node | None = None  # the node to visit next, when it is this one's parent
+            # The parent to visit next, passed on directly rather than through the heap:
+            # one that is newer than every waiting node would be popped next anyway (the
+            # common case along a chain of ops).
+            after: Node | None = None
+            g_after: Any = None
             for parent, i in zip(family, node.argnums):
                 if kwargs:
                     gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
@@ -324,18 +332,24 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                     or gi.shape != parent.shape
                 ):
                     gi = _fit(gi, parent, node, i, False)
+                if parent is after:  # the same input twice (x * x)
+                    g_after = g_after + gi
+                    continue
                 previous = get(parent)
                 if previous is not None:
                     # Out of place: ``previous`` may be shared with another branch.
                     grads[parent] = previous + gi
-                elif single and (not heap or parent.key < heap[0][0]):
-                    # Newer than every waiting node, so it would be popped next: skip the
-                    # heap (the common case along a chain of one-input ops).
+                elif after is None and (not heap or parent.key < heap[0][0]):
                     after = parent
-                    g = gi
+                    g_after = gi
                 else:
                     grads[parent] = gi
                     heappush(heap, (parent.key, parent))
+            if after is not None and heap and heap[0][0] < after.key:
+                # Another parent, pushed since, is newer: ``after`` waits its turn.
+                grads[after] = g_after
+                heappush(heap, (after.key, after))
+                after = None
             if not retain_graph:  # _free, inline
                 node.args = None
                 node.kwargs = NO_KWARGS
@@ -343,6 +357,7 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                 node._parents = ()
                 node.guarded = ()
             node = after
+            g = g_after
     finally:
         state.grad_enabled = previous_mode
         state.arrays_in_vjps = previous_arrays

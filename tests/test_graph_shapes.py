@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import autograd_lite as ag
-from autograd_lite.testing import check_grad
+from autograd_lite.testing import check_grad, numerical_grad
 
 # Each step of a program: (op, first operand, second operand), operands as indices into
 # the values built so far.  The ops keep values bounded, so any program is well scaled.
@@ -56,7 +56,14 @@ def test_gradients_of_random_graphs_match_finite_differences(
 ) -> None:
     x = np.array([0.3, -0.8, 1.1])
     y = np.array([-0.5, 0.9, 0.2])
-    check_grad(run(program, outputs), x, y, rtol=1e-5, atol=1e-8)
+    f = run(program, outputs)
+    check_grad(f, x, y, rtol=1e-5, atol=1e-8)  # the functional form, ag.grad
+    # ``Tensor.backward``, which walks the graph by its own route.
+    tx, ty = ag.Tensor(x, requires_grad=True), ag.Tensor(y, requires_grad=True)
+    f(tx, ty).backward()
+    for t, expected in zip((tx, ty), numerical_grad(f, x, y)):
+        got = np.zeros(3) if t.grad is None else t.grad
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-8)
 
 
 def test_a_shared_one_input_node_waits_for_all_its_consumers() -> None:
@@ -69,3 +76,22 @@ def test_a_shared_one_input_node_waits_for_all_its_consumers() -> None:
     (v + w).sum().backward()
     t = np.tanh([0.2, -0.4])
     np.testing.assert_allclose(x.grad, (np.exp(t) + 2.0) * (1 - t**2))
+
+
+def test_an_op_result_used_twice_by_one_op_gets_both_gradients() -> None:
+    x = ag.Tensor([0.2, -0.4], requires_grad=True)
+    u = ag.tanh(x)
+    (u * u).sum().backward()  # u is both inputs of one node
+    t = np.tanh([0.2, -0.4])
+    np.testing.assert_allclose(x.grad, 2 * t * (1 - t**2))
+
+
+def test_an_input_waits_for_a_newer_sibling_that_depends_on_it() -> None:
+    # u * v: u comes first among the inputs, but v = 2 u is newer and feeds u too, so
+    # u must wait for v.
+    x = ag.Tensor([0.2, -0.4], requires_grad=True)
+    u = ag.tanh(x)
+    v = u * 2.0
+    (u * v).sum().backward()  # 2 u²
+    t = np.tanh([0.2, -0.4])
+    np.testing.assert_allclose(x.grad, 4 * t * (1 - t**2))
