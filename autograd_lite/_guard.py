@@ -47,8 +47,10 @@ class Guard:
         array = self.array
         key = id(array)
         ref = _guards.pop(key, None)
-        if ref is not None and ref() not in (None, self):
-            _guards[key] = ref  # a newer guard of the same array: not ours to remove
+        if ref is not None:
+            current = ref()
+            if current is not None and current is not self:
+                _guards[key] = ref  # a newer guard of the same array: not ours to remove
         if self.base is None and self.waiting is None:
             array.setflags(write=True)  # the common case: an array that owns its memory
             return
@@ -80,7 +82,7 @@ def guard_of(array: Any) -> Guard | None:
     """
     if type(array) is not _ndarray:
         return None
-    ref = _guards.get(id(array))
+    ref = _guards_get(id(array))
     if ref is not None:
         guard = ref()
         if guard is not None:
@@ -122,16 +124,17 @@ def protect(saved: tuple[Any, ...], out: Any, bits: int) -> tuple[Guard, ...]:
     One for ``saved[j]`` for each bit ``j`` set in ``bits`` (the inputs the user may be
     able to write to), and one for ``out`` unless it is None.
     """
+    if out is None and not bits & (bits - 1):  # one input, the common case
+        g = guard_of(saved[bits.bit_length() - 1])
+        if g is None:
+            return ()
+        if g.base is None:
+            return (g,)
     held: list[Guard] = []
-    get = _guards.get
     j = 0
     while bits:
         if bits & 1:
-            a = saved[j]
-            ref = get(id(a))
-            g = ref() if ref is not None else None
-            if g is None:
-                g = guard_of(a)
+            g = guard_of(saved[j])
             while g is not None:
                 held.append(g)
                 g = g.base
@@ -143,3 +146,6 @@ def protect(saved: tuple[Any, ...], out: Any, bits: int) -> tuple[Guard, ...]:
             held.append(g)
             g = g.base
     return tuple(held)
+
+
+_guards_get = _guards.get

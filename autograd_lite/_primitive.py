@@ -284,15 +284,18 @@ class Primitive:
 
     def _with_residuals(self, value: Residuals, kwargs: dict[str, Any]) -> dict[str, Any]:
         """The keywords a node of this call keeps for its VJPs: the call's and the residuals'."""
-        clash = value.saved.keys() & kwargs.keys()
+        saved = value.saved
+        if not saved.keys() <= self.residual_names:
+            self.residual_names |= saved.keys()
+        if not kwargs:
+            return saved
+        clash = saved.keys() & kwargs.keys()
         if clash:
             raise TypeError(
                 f"{self.name}: the residual(s) {sorted(clash)} have the names of keyword "
                 "arguments of the call"
             )
-        if not value.saved.keys() <= self.residual_names:
-            self.residual_names |= value.saved.keys()
-        return {**kwargs, **value.saved}
+        return {**kwargs, **saved}
 
     def _record(
         self,
