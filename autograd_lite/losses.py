@@ -185,6 +185,9 @@ def _class_index(classes: np.ndarray, axis: int) -> tuple[Any, ...]:
 
     Each class index appears once per position, so ``a[index] -= 1`` is safe.
     """
+    if classes.ndim == 1:  # a batch of examples: the common case
+        rows = np.arange(classes.shape[0])
+        return (rows, classes) if axis == 1 else (classes, rows)
     ndim = classes.ndim
     grids = [
         np.arange(n).reshape((1,) * k + (n,) + (1,) * (ndim - k - 1))
@@ -264,7 +267,8 @@ def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "m
                 f"cross_entropy: class-index targets must have shape {expected} for logits of "
                 f"shape {logits.shape} (axis={axis}), got {t_data.shape}"
             )
-        if t_data.size and (t_data.min() < 0 or t_data.max() >= depth):
+        # One pass: seen as unsigned, a negative index is larger than any depth.
+        if t_data.size and t_data.view(t_data.dtype.str.replace("i", "u")).max() >= depth:
             raise IndexError(
                 f"cross_entropy: class indices must lie in [0, {depth}), got values from "
                 f"{t_data.min()} to {t_data.max()}"
