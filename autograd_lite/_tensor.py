@@ -230,6 +230,15 @@ class Tensor:
 
             node.sink = weakref.ref(self)
 
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set :attr:`requires_grad` on this leaf in place, and return it."""
+        self.requires_grad = requires_grad
+        return self
+
+    def clone(self) -> Tensor:
+        """A copy of the data, recorded: gradients flow back to this Tensor."""
+        return astype(self, self._data.dtype)  # astype always copies
+
     def detach(self) -> Tensor:
         """A Tensor with the same data (not copied) and no graph."""
         return Tensor._from_node(self.data, None)  # ``data``: the array is handed out
@@ -237,6 +246,10 @@ class Tensor:
     def numpy(self) -> NDArray[Any]:
         """The data as a NumPy array (not copied)."""
         return self.data
+
+    def tolist(self) -> Any:
+        """The data as (nested) Python lists of Python scalars, like ``ndarray.tolist``."""
+        return self._data.tolist()
 
     def item(self) -> Any:
         """The single element as a Python scalar."""
@@ -420,11 +433,37 @@ class Tensor:
             axes = tuple(axes[0])
         return transpose(self, axes or None)
 
+    def flatten(self) -> Tensor:
+        """The elements as one axis, in C order (``reshape(-1)``)."""
+        return reshape(self, (-1,))
+
+    def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
+        """The Tensor without its length-1 axes (only those in ``axis``, if given)."""
+        return reshape(self, _shape_after("squeeze", np.squeeze, self._data.shape, axis))
+
+    def unsqueeze(self, axis: int | Sequence[int]) -> Tensor:
+        """The Tensor with a new length-1 axis at ``axis`` (``np.expand_dims``)."""
+        return reshape(self, _shape_after("unsqueeze", np.expand_dims, self._data.shape, axis))
+
     def swapaxes(self, axis1: int, axis2: int) -> Tensor:
         return swapaxes(self, axis1, axis2)
 
     def astype(self, dtype: DTypeLike) -> Tensor:
         return astype(self, np.dtype(dtype))
+
+    def pow(self, exponent: Any) -> Tensor:
+        return power(self, exponent)
+
+    def matmul(self, other: Any) -> Tensor:
+        return matmul(self, other)
+
+    def argmax(self, axis: int | None = None) -> Tensor:
+        """Index of the largest element (along ``axis``); an integer Tensor with no graph."""
+        return Tensor(np.argmax(self._data, axis=axis))
+
+    def argmin(self, axis: int | None = None) -> Tensor:
+        """Index of the smallest element (along ``axis``); an integer Tensor with no graph."""
+        return Tensor(np.argmin(self._data, axis=axis))
 
     def exp(self) -> Tensor:
         return exp(self)
@@ -500,6 +539,14 @@ _UFUNC_OPS: dict[np.ufunc, Any] = {
     np.absolute: absolute,
     np.maximum: maximum,  # type: ignore[has-type]
 }
+
+
+def _shape_after(name: str, reshaper: Any, shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
+    """The shape ``reshaper`` (``np.squeeze``, ``np.expand_dims``) gives, with no data moved."""
+    try:
+        return reshaper(np.broadcast_to(0, shape), axis).shape  # type: ignore[no-any-return]
+    except (ValueError, TypeError) as exc:
+        raise type(exc)(f"{name}: {exc} (shape {shape}, axis {axis!r})") from exc
 
 
 def _comparison(ufunc: np.ufunc) -> Any:

@@ -259,3 +259,74 @@ def test_repr_shows_grad_state() -> None:
     assert "requires_grad=True" in repr(ag.Tensor([1.0], requires_grad=True))
     assert "grad_fn=<multiply>" in repr(ag.Tensor([1.0], requires_grad=True) * 2)
     assert "float32" in repr(ag.Tensor([1.0], dtype=np.float32))
+
+
+# ---------------------------------------------------------------- PyTorch-style helpers
+def test_requires_grad_underscore_switches_a_leaf_in_place() -> None:
+    t = ag.Tensor([1.0, 2.0])
+    assert t.requires_grad_() is t and t.requires_grad
+    (t * t).sum().backward()
+    np.testing.assert_array_equal(t.grad, [2.0, 4.0])
+    assert not t.requires_grad_(False).requires_grad
+    with pytest.raises(RuntimeError, match="leaf"):
+        (ag.Tensor([1.0], requires_grad=True) * 2).requires_grad_(False)
+
+
+def test_clone_copies_and_passes_the_gradient_back() -> None:
+    x = ag.Tensor([1.0, -2.0], requires_grad=True)
+    c = x.clone()
+    assert not np.shares_memory(c.data, x.data)
+    (c * c).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, -4.0])
+    assert ag.Tensor([1, 2], dtype=np.int32).clone().dtype == np.int32
+
+
+def test_tolist_argmax_argmin() -> None:
+    data = np.array([[3.0, -1.0, 7.0], [0.5, 9.0, 2.0]])
+    t = ag.Tensor(data, requires_grad=True)
+    assert t.tolist() == data.tolist()
+    for axis in (None, 0, 1, -1):
+        np.testing.assert_array_equal(t.argmax(axis).data, data.argmax(axis))
+        np.testing.assert_array_equal(t.argmin(axis).data, data.argmin(axis))
+    assert not t.argmax().requires_grad
+
+
+@pytest.mark.parametrize(
+    ("shape", "method", "args", "expected"),
+    [
+        ((2, 1, 3), "flatten", (), (6,)),
+        ((2, 1, 3, 1), "squeeze", (), (2, 3)),
+        ((2, 1, 3, 1), "squeeze", (1,), (2, 3, 1)),
+        ((2, 1, 3, 1), "squeeze", ((1, -1),), (2, 3)),
+        ((2, 3), "unsqueeze", (0,), (1, 2, 3)),
+        ((2, 3), "unsqueeze", (-1,), (2, 3, 1)),
+        ((2, 3), "unsqueeze", ((0, 2),), (1, 2, 1, 3)),
+    ],
+)
+def test_shape_helpers_match_numpy_and_pass_gradients_back(
+    shape: tuple[int, ...], method: str, args: tuple[object, ...], expected: tuple[int, ...]
+) -> None:
+    data = np.arange(np.prod(shape), dtype=float).reshape(shape)
+    x = ag.Tensor(data, requires_grad=True)
+    y = getattr(x, method)(*args)
+    assert y.shape == expected
+    np.testing.assert_array_equal(y.data.ravel(), data.ravel())
+    weights = np.arange(y.size, dtype=float).reshape(expected)
+    (y * weights).sum().backward()
+    np.testing.assert_array_equal(x.grad, weights.reshape(shape))
+
+
+def test_shape_helpers_refuse_bad_axes_naming_the_method() -> None:
+    x = ag.Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"squeeze:.*\(2, 3\)"):
+        x.squeeze(1)
+    with pytest.raises(ValueError, match=r"unsqueeze:.*\(2, 3\)"):
+        x.unsqueeze(5)
+
+
+def test_pow_and_matmul_methods_are_the_operators() -> None:
+    a = ag.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    np.testing.assert_array_equal(a.pow(2).data, (a**2).data)
+    np.testing.assert_array_equal(a.matmul(a).data, (a @ a).data)
+    a.pow(3).sum().backward()
+    np.testing.assert_array_equal(a.grad, 3 * a.data**2)
