@@ -309,13 +309,14 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
             out = node.out
             kwargs = node.kwargs
             parents = node._parents
-            family = (parents,) if isinstance(parents, Node) else parents
             # The parent to visit next, passed on directly rather than through the heap:
             # one that is newer than every waiting node would be popped next anyway (the
             # common case along a chain of ops).
             after: Node | None = None
             g_after: Any = None
-            for parent, i in zip(family, node.argnums):
+            if type(parents) is Node:
+                # One input needs a gradient, as for most ops: the loop below, unrolled.
+                i = node.argnums[0]
                 if kwargs:
                     gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
                 elif len(args) == 1:
@@ -324,32 +325,57 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                     gi = vjps[i](g, out, args[0], args[1])  # type: ignore[index,misc]
                 else:
                     gi = vjps[i](g, out, *args)  # type: ignore[index,misc]
-                # ``is not`` on dtypes: NumPy's built-in dtypes are shared instances, and
-                # ``_fit`` compares properly in the rare case it is reached needlessly.
                 if (
                     type(gi) is not ndarray
-                    or gi.dtype is not parent.dtype
-                    or gi.shape != parent.shape
+                    or gi.dtype is not parents.dtype
+                    or gi.shape != parents.shape
                 ):
-                    gi = _fit(gi, parent, node, i, False)
-                if parent is after:  # the same input twice (x * x)
-                    g_after = g_after + gi
-                    continue
-                previous = get(parent)
+                    gi = _fit(gi, parents, node, i, False)
+                previous = get(parents)
                 if previous is not None:
-                    # Out of place: ``previous`` may be shared with another branch.
-                    grads[parent] = previous + gi
-                elif after is None and (not heap or parent.key < heap[0][0]):
-                    after = parent
+                    grads[parents] = previous + gi
+                elif not heap or parents.key < heap[0][0]:
+                    after = parents
                     g_after = gi
                 else:
-                    grads[parent] = gi
-                    heappush(heap, (parent.key, parent))
-            if after is not None and heap and heap[0][0] < after.key:
-                # Another parent, pushed since, is newer: ``after`` waits its turn.
-                grads[after] = g_after
-                heappush(heap, (after.key, after))
-                after = None
+                    grads[parents] = gi
+                    heappush(heap, (parents.key, parents))
+            else:
+                for parent, i in zip(parents, node.argnums):  # type: ignore[arg-type]
+                    if kwargs:
+                        gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
+                    elif len(args) == 1:
+                        gi = vjps[i](g, out, args[0])  # type: ignore[index,misc]
+                    elif len(args) == 2:
+                        gi = vjps[i](g, out, args[0], args[1])  # type: ignore[index,misc]
+                    else:
+                        gi = vjps[i](g, out, *args)  # type: ignore[index,misc]
+                    # ``is not`` on dtypes: NumPy's built-in dtypes are shared instances,
+                    # and ``_fit`` compares properly in the rare case it is reached needlessly.
+                    if (
+                        type(gi) is not ndarray
+                        or gi.dtype is not parent.dtype
+                        or gi.shape != parent.shape
+                    ):
+                        gi = _fit(gi, parent, node, i, False)
+                    if parent is after:  # the same input twice (x * x)
+                        g_after = g_after + gi
+                        continue
+                    previous = get(parent)
+                    if previous is not None:
+                        # Out of place: ``previous`` may be shared with another branch.
+                        grads[parent] = previous + gi
+                    elif after is None and (not heap or parent.key < heap[0][0]):
+                        after = parent
+                        g_after = gi
+                    else:
+                        grads[parent] = gi
+                        heappush(heap, (parent.key, parent))
+                if after is not None and heap and heap[0][0] < after.key:
+                    # Another parent, pushed since, is newer: ``after`` waits its turn.
+                    grads[after] = g_after
+                    heappush(heap, (after.key, after))
+                    after = None
             if not retain_graph:  # _free, inline
                 node.args = None
                 node.kwargs = NO_KWARGS

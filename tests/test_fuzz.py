@@ -650,9 +650,20 @@ METHOD_OPS = {
     "sum": "sum", "mean": "mean", "max": "max", "min": "min", "reshape": "reshape",
     "transpose": "transpose", "swapaxes": "swapaxes", "astype": "astype", "exp": "exp",
     "log": "log", "sqrt": "sqrt", "abs": "absolute", "sigmoid": "sigmoid", "tanh": "tanh",
-    "relu": "relu", "softmax": "softmax", "log_softmax": "log_softmax",
+    "relu": "relu", "softmax": "softmax", "log_softmax": "log_softmax", "pow": "power",
+    "matmul": "matmul",
 }  # fmt: skip
-OTHER_METHODS = {"backward", "retain_grad", "detach", "numpy", "item"}
+# Methods with no op of their own, and what NumPy gives for the same call.
+HELPER_METHODS: dict[str, Callable[..., Any]] = {
+    "flatten": lambda a, *p: np.reshape(a, -1, *p),
+    "squeeze": np.squeeze,
+    "unsqueeze": np.expand_dims,
+    "clone": lambda a, *p: np.array(a, *p, copy=True),
+    "argmax": np.argmax,
+    "argmin": np.argmin,
+}
+# Tested by hand in test_tensor.py.
+OTHER_METHODS = {"backward", "retain_grad", "detach", "numpy", "item", "tolist", "requires_grad_"}
 
 
 def test_every_public_tensor_method_is_fuzzed() -> None:
@@ -663,6 +674,7 @@ def test_every_public_tensor_method_is_fuzzed() -> None:
     }
     public |= {name for name in UNARY_OPERATORS if name in vars(ag.Tensor)}
     covered = set(BINARY_OPERATORS) | set(UNARY_OPERATORS) | set(METHOD_OPS) | OTHER_METHODS
+    covered |= set(HELPER_METHODS)
     assert public <= covered | {"__setitem__"}, public - covered
 
 
@@ -760,6 +772,8 @@ def test_tensor_method(name: str, receiver: ag.Tensor, params: list[Any]) -> Non
         ref_params = list(params)
     if not ref_params and name in ("transpose", "reshape"):
         ref_params = [None if name == "transpose" else ()]
+    if name in ("pow", "matmul"):  # the operand, as NumPy sees it
+        ref_params = [_operand(p) for p in ref_params]
     if name in ("sum", "mean", "max", "min"):  # NumPy's third positional is ``out``
         ref_kwargs = dict(zip(("axis", "keepdims"), ref_params))
         ref_params = ref_params if len(ref_params) > 2 else []
@@ -770,6 +784,28 @@ def test_tensor_method(name: str, receiver: ag.Tensor, params: list[Any]) -> Non
     check_call(where, name, spec, got, ref, [receiver])
     if receiver.requires_grad:
         check_recovery(op_name, spec, [receiver], got.error is not None)
+
+
+@settings(max_examples=2 * EXAMPLES)
+@given(
+    name=st.sampled_from(sorted(HELPER_METHODS)),
+    receiver=receivers,
+    params=st.lists(st.one_of(st.sampled_from(AXES), junk), max_size=2),
+)
+def test_tensor_helper_method(name: str, receiver: ag.Tensor, params: list[Any]) -> None:
+    """``t.method(*params)`` gives what NumPy gives, or a documented error."""
+    got = run(lambda: getattr(receiver, name)(*params))
+    ref = run(lambda: HELPER_METHODS[name](receiver.data, *params))
+    where = f"Tensor.{name}({_short(receiver)}, {params!r:.60})"
+    check_forward_warnings(where, got, ref)
+    if got.error is not None:
+        check_error(where, got.error)
+    else:
+        spec = Spec(lambda *a: None, lambda t: (t.sum(), np.ones(t.shape)))
+        check_result(where, spec, got.value, ref)
+        if got.value.requires_grad:
+            check_backward(where, got.value, [receiver])
+    _recover_generic(receiver, got.error is not None)
 
 
 @settings(max_examples=EXAMPLES)
