@@ -134,42 +134,61 @@ def sum_to_shape(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         return g
     if lead:
         # Dropped, not kept and reshaped away: the sum is then a fresh array, not a view.
-        g = g.sum(axis=0 if lead == 1 else tuple(range(lead)))
+        g = _add_reduce(g, 0 if lead == 1 else tuple(range(lead)))
     if 1 in shape:
-        axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        have = g.shape
+        axes: tuple[int, ...] = ()
+        for i, n in enumerate(shape):
+            if n == 1 and have[i] != 1:
+                axes += (i,)
         if axes:
-            g = g.sum(axis=axes, keepdims=True)
+            g = _add_reduce(g, axes, keepdims=True)
     return g
+
+
+_add_reduce = np.add.reduce  # ``ndarray.sum`` without its Python wrapper
 
 
 def _fit(g: Any, parent: Node, node: Node, argnum: int, create_graph: bool) -> Any:
     """Bring a VJP's result to the shape and dtype of the input it belongs to."""
-    if create_graph:
-        if not isinstance(g, _tensor.Tensor):
-            g = _tensor.Tensor(g)
-        arr = g._data
-    else:
-        if isinstance(g, _tensor.Tensor):
-            g = g._data
-        if type(g) is not np.ndarray:
-            g = np.asarray(g)
-        arr = g
+    if not create_graph:
+        return _fit_array(g, parent, node, argnum)
+    if not isinstance(g, _tensor.Tensor):
+        g = _tensor.Tensor(g)
     shape = parent.shape
-    if arr.shape != shape:
-        if create_graph and _sums_to(arr.shape, shape):
-            from ._ops_reduce import sum_to  # only when differentiating twice
+    if g.shape != shape:
+        if not _sums_to(g.shape, shape):
+            raise _unfit_error(g.shape, shape, node, argnum)
+        from ._ops_reduce import sum_to  # only when differentiating twice
 
-            g = sum_to(g, shape)
-        elif not create_graph:
-            g = sum_to_shape(g, shape)
-        if g.shape != shape:
-            raise ValueError(
-                f"the VJP of op '{node.name}' for input {argnum} returned a gradient of shape "
-                f"{arr.shape}, which cannot be summed to the input's shape {shape}"
-            )
+        g = sum_to(g, shape)
     if g.dtype != parent.dtype:
         g = g.astype(parent.dtype)
     return g
+
+
+def _fit_array(g: Any, parent: Node, node: Node, argnum: int) -> np.ndarray:
+    """``_fit`` for a first-order pass: the gradient as an array of the input's shape and dtype."""
+    if type(g) is not np.ndarray:
+        g = np.asarray(g._data if isinstance(g, _tensor.Tensor) else g)
+    shape = parent.shape
+    if g.shape != shape:
+        summed = sum_to_shape(g, shape)
+        if summed.shape != shape:
+            raise _unfit_error(g.shape, shape, node, argnum)
+        g = summed
+    if g.dtype != parent.dtype:
+        g = g.astype(parent.dtype)
+    return g
+
+
+def _unfit_error(
+    got: tuple[int, ...], shape: tuple[int, ...], node: Node, argnum: int
+) -> ValueError:
+    return ValueError(
+        f"the VJP of op '{node.name}' for input {argnum} returned a gradient of shape "
+        f"{got}, which cannot be summed to the input's shape {shape}"
+    )
 
 
 def _sums_to(big: tuple[int, ...], shape: tuple[int, ...]) -> bool:
@@ -330,7 +349,7 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                     or gi.dtype is not parents.dtype
                     or gi.shape != parents.shape
                 ):
-                    gi = _fit(gi, parents, node, i, False)
+                    gi = _fit_array(gi, parents, node, i)
                 previous = get(parents)
                 if previous is not None:
                     grads[parents] = previous + gi
@@ -357,7 +376,7 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                         or gi.dtype is not parent.dtype
                         or gi.shape != parent.shape
                     ):
-                        gi = _fit(gi, parent, node, i, False)
+                        gi = _fit_array(gi, parent, node, i)
                     if parent is after:  # the same input twice (x * x)
                         g_after = g_after + gi
                         continue
