@@ -167,7 +167,7 @@ def _fit(g: Any, parent: Node, node: Node, argnum: int, create_graph: bool) -> A
     return g
 
 
-def _fit_array(g: Any, parent: Node, node: Node, argnum: int) -> np.ndarray:
+def _fit_array(g: Any, parent: Node, node: Node, argnum: int) -> Any:
     """``_fit`` for a first-order pass: the gradient as an array of the input's shape and dtype."""
     if type(g) is not np.ndarray:
         g = np.asarray(g._data if isinstance(g, _tensor.Tensor) else g)
@@ -473,7 +473,8 @@ def _graph_inputs(node: Node) -> tuple[Any, list[Any]]:
 
 
 def _write_sink(node: Node, g: Any, handed_out: set[int]) -> None:
-    tensor = node.sink() if node.sink is not None else None
+    """Add ``g`` to the ``.grad`` of the Tensor that ``node.sink`` (not None) refers to."""
+    tensor = node.sink()  # type: ignore[misc]
     if tensor is None:
         return
     if type(g) is not np.ndarray:

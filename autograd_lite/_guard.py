@@ -87,6 +87,11 @@ def guard_of(array: Any) -> Guard | None:
         guard = ref()
         if guard is not None:
             return guard
+    return new_guard(array)
+
+
+def new_guard(array: np.ndarray) -> Guard | None:
+    """A new guard for an ndarray that has no live guard (``None`` if it is read-only)."""
     if not array.flags.writeable:
         return None
     base = array.base

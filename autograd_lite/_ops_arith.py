@@ -83,7 +83,7 @@ def _matmul_vjp_a(g, out, a, b):  # type: ignore[no-untyped-def]
         return g[..., None] * b if g.ndim else g * b
     if g.ndim == b.ndim - 1:  # a is a vector: (k,) @ (..., k, m)
         return (b @ g[..., None])[..., 0]
-    return g @ _mT(b)
+    return g @ (b.T if b.ndim == 2 else b.swapaxes(-1, -2))
 
 
 def _matmul_vjp_b(g, out, a, b):  # type: ignore[no-untyped-def]
@@ -93,7 +93,7 @@ def _matmul_vjp_b(g, out, a, b):  # type: ignore[no-untyped-def]
         return a[:, None] * g[..., None, :] if g.ndim else g * a
     if g.ndim == a.ndim - 1:  # b is a vector: (..., n, k) @ (k,)
         return (_mT(a) @ g[..., None])[..., 0]
-    return _mT(a) @ g
+    return (a.T if a.ndim == 2 else a.swapaxes(-1, -2)) @ g
 
 
 matmul.defvjp(_matmul_vjp_a, _matmul_vjp_b)

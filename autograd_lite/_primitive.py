@@ -29,7 +29,7 @@ import numpy as np
 
 from . import _mode
 from ._graph import NO_KWARGS, Node, next_key
-from ._guard import _guards, protect
+from ._guard import _guards, new_guard, protect
 from .errors import AnomalyError
 
 VJP = Callable[..., Any]
@@ -267,18 +267,22 @@ class Primitive:
             node.guarded = protect(saved, out, exposed)
         elif not exposed:
             node.guarded = ()
-        else:
-            # protect(), inline for its common case: one input whose guard exists already
-            # (a parameter or batch saved by several ops of a step) and is not a view's.
-            guard = None
-            if not exposed & (exposed - 1):
-                ref = _guards_get(id(saved[exposed.bit_length() - 1]))
-                if ref is not None:
-                    guard = ref()
-            if guard is not None and guard.base is None:
+        elif not exposed & (exposed - 1):
+            # protect(), inline for its common case: one input, whose guard may exist
+            # already (a parameter or batch saved by several ops of a step).
+            array: Any = saved[exposed.bit_length() - 1]
+            ref = _guards_get(id(array))
+            guard = ref() if ref is not None else None
+            if guard is None:
+                guard = new_guard(array)
+            if guard is None:
+                node.guarded = ()
+            elif guard.base is None:
                 node.guarded = (guard,)
             else:
                 node.guarded = protect(saved, None, exposed)
+        else:
+            node.guarded = protect(saved, None, exposed)
         result._node = node
         return result
 

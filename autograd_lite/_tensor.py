@@ -207,7 +207,8 @@ class Tensor:
                     f"backward: grad can be omitted only for a one-element Tensor, but this one "
                     f"has shape {self.shape}; pass grad= of that shape"
                 )
-            seed = np.ones(self.shape, dtype=self.dtype)
+            seed = np.empty(self._data.shape, self._data.dtype)
+            seed.fill(1)
         else:
             seed = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
             if seed.shape != self.shape:
