@@ -360,13 +360,14 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                     grads[parents] = gi
                     heappush(heap, (parents.key, parents))
             else:
+                n = -1 if kwargs else len(args)  # how to call the VJPs, decided once
                 for parent, i in zip(parents, node.argnums):  # type: ignore[arg-type]
-                    if kwargs:
-                        gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
-                    elif len(args) == 1:
-                        gi = vjps[i](g, out, args[0])  # type: ignore[index,misc]
-                    elif len(args) == 2:
+                    if n == 2:
                         gi = vjps[i](g, out, args[0], args[1])  # type: ignore[index,misc]
+                    elif n == 1:
+                        gi = vjps[i](g, out, args[0])  # type: ignore[index,misc]
+                    elif n < 0:
+                        gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
                     else:
                         gi = vjps[i](g, out, *args)  # type: ignore[index,misc]
                     # ``is not`` on dtypes: NumPy's built-in dtypes are shared instances,
