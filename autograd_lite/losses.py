@@ -43,21 +43,23 @@ def _float_input(op: str, x: Any) -> Tensor:
         t = x if isinstance(x, Tensor) else Tensor(x)
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"{op}: {exc}") from exc
-    if t.dtype.kind != "f":
-        raise TypeError(f"{op}: expects floating-point input, got dtype {t.dtype}")
+    if t._data.dtype.kind != "f":
+        raise TypeError(f"{op}: expects floating-point input, got dtype {t._data.dtype}")
     return t
 
 
 def _targets_like(op: str, inputs: Tensor, targets: Any) -> Any:
     """Targets checked against the inputs' shape and converted to the inputs' float dtype."""
-    data = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
-    if data.dtype.kind not in "biuf":
-        raise TypeError(f"{op}: targets must be real numbers, got dtype {data.dtype}")
-    if data.shape != inputs.shape:
+    data = targets._data if isinstance(targets, Tensor) else np.asarray(targets)
+    dtype = data.dtype
+    if dtype.kind not in "biuf":
+        raise TypeError(f"{op}: targets must be real numbers, got dtype {dtype}")
+    expected = inputs._data
+    if data.shape != expected.shape:
         raise ValueError(
-            f"{op}: targets of shape {data.shape} do not match input of shape {inputs.shape}"
+            f"{op}: targets of shape {data.shape} do not match input of shape {expected.shape}"
         )
-    if data.dtype != inputs.dtype:
+    if dtype is not expected.dtype and dtype != expected.dtype:
         with np.errstate(over="ignore"):  # a target too large for float32 becomes inf
             if isinstance(targets, Tensor):
                 return targets.astype(inputs.dtype)
