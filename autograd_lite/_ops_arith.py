@@ -62,10 +62,8 @@ power.defvjp(
 )
 
 
-@primitive
-def matmul(a, b):  # type: ignore[no-untyped-def]
-    """Matrix product ``a @ b`` with NumPy's rules for 1-D and stacked operands."""
-    return np.matmul(a, b)
+matmul: Primitive = primitive(np.matmul)
+matmul.__doc__ = "Matrix product ``a @ b`` with NumPy's rules for 1-D and stacked operands."
 
 
 def _mT(x: Any) -> Any:

@@ -358,6 +358,114 @@ class Primitive:
         return f"<autograd_lite primitive {self.name}>"
 
 
+_MISSING: Any = object()  # an input that was not given
+
+
+class _BinaryUfunc(Primitive):
+    """A primitive over a two-input NumPy ufunc (``add``, ``multiply``, ``matmul``, ...).
+
+    Its call is :meth:`Primitive.__call__` written out for exactly two positional
+    inputs, which are most of a network's ops: the same rules, without the loop over
+    the arguments.  Anything else goes to the general call, which reports the misuse.
+    """
+
+    def __call__(self, a: Any, b: Any = _MISSING, /, *rest: Any, **kwargs: Any) -> Tensor:
+        state = _state
+        if rest or kwargs or b is _MISSING or _mode.anomaly_threads:
+            return Primitive.__call__(self, a, *(() if b is _MISSING else (b,)), *rest, **kwargs)
+        exposed = 0  # bit i: input i is an array the user may be able to write to
+        if isinstance(a, Tensor):
+            da = a._data
+            na = a._node
+            if a._owned is not da:
+                exposed = 1
+        else:
+            if state.arrays_in_vjps and not isinstance(b, Tensor):
+                return self.fun(a, b)  # type: ignore[no-any-return]
+            da = a
+            na = None
+            if type(a) is _ndarray:
+                exposed = 1
+        if isinstance(b, Tensor):
+            db = b._data
+            nb = b._node
+            if b._owned is not db:
+                exposed |= 2
+        else:
+            db = b
+            nb = None
+            if type(b) is _ndarray:
+                exposed |= 2
+        try:
+            value = self.fun(da, db)
+        except _INPUT_ERRORS as exc:
+            raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe([da, db])})") from exc
+        if type(value) is not _ndarray:
+            value = np.asarray(value)
+        dtype = value.dtype
+        if dtype.kind not in _REAL_KINDS:
+            _check_result_kind(self.name, value, tuple(n for n in (na, nb) if n is not None))
+        result = _new_tensor(Tensor)
+        result._data = value
+        result.grad = None
+        result._owned = None
+        if na is None:
+            if nb is None or not state.grad_enabled:
+                result._node = None
+                return result
+            parents: Any = nb
+            plan = self._save_plan.get(6) or self._plan(2, 2)
+        elif not state.grad_enabled:
+            result._node = None
+            return result
+        elif nb is None:
+            parents = na
+            plan = self._save_plan.get(5) or self._plan(1, 2)
+        else:
+            parents = (na, nb)
+            plan = self._save_plan.get(7) or self._plan(3, 2)
+        keep_out, _, argnums, nothing_kept, kept_bits = plan
+        saved: tuple[Any, ...] = nothing_kept or (
+            da if kept_bits & 1 else None,
+            db if kept_bits & 2 else None,
+        )
+        if _refcount(value) == 3 and (value.base is None or _owned_base(value.base, (a, b))):
+            result._owned = value
+        out = value if keep_out else None
+        node = _new_node(Node)
+        node.key = -_next_key()
+        node.prim = self
+        node._parents = parents
+        node.argnums = argnums
+        node.args = saved
+        node.kwargs = _NO_KWARGS
+        node.out = out
+        node.shape = value.shape
+        node.dtype = dtype
+        node.sink = None
+        exposed &= kept_bits
+        if keep_out and result._owned is None:
+            node.guarded = protect(saved, out, exposed)
+        elif not exposed:
+            node.guarded = ()
+        elif exposed != 3:
+            array: Any = da if exposed == 1 else db
+            ref = _guards_get(id(array))
+            guard = ref() if ref is not None else None
+            if guard is None:
+                guard = new_guard(array)
+            if guard is None:
+                node.guarded = ()
+            elif guard.base is None:
+                node.guarded = (guard,)
+            else:
+                node.guarded = protect(saved, None, exposed)
+        else:
+            node.guarded = protect(saved, None, exposed)
+        result._node = node
+        return result
+
+
 class _ArgnumVJPs:
     """The VJPs of a variadic op: item ``i`` is the shared VJP bound to argnum ``i``."""
 
@@ -471,6 +579,8 @@ def primitive(fun: Callable[..., Any]) -> Primitive:
     >>> x.grad.round(4)
     array([0.5   , 0.7311])
     """
+    if isinstance(fun, np.ufunc) and fun.nin == 2:
+        return _BinaryUfunc(fun)
     return Primitive(fun)
 
 

@@ -531,7 +531,7 @@ _UFUNC_OPS: dict[np.ufunc, Any] = {
     np.multiply: multiply,
     np.divide: divide,
     np.power: power,  # type: ignore[has-type]
-    np.matmul: matmul,  # type: ignore[has-type]
+    np.matmul: matmul,
     np.negative: negative,
     np.exp: exp,
     np.log: log,
