@@ -27,10 +27,17 @@ def _check_reduction(op: str, reduction: str) -> None:
 
 def _reduce(loss: np.ndarray, reduction: str) -> Any:
     if reduction == "sum":
-        return loss.sum()
+        return _add_reduce(loss, None)
     if reduction == "mean":
+        if loss.size and loss.dtype.itemsize >= 4:
+            # ``ndarray.mean``'s own arithmetic, without its Python wrapper (which also
+            # sums float16 in float32, and warns about empty input: those go to it).
+            return _add_reduce(loss, None) / loss.size
         return loss.mean()
     return loss
+
+
+_add_reduce = np.add.reduce
 
 
 def _scale(g: Any, count: int, reduction: str) -> Any:
@@ -251,23 +258,23 @@ def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "m
     """
     _check_reduction("cross_entropy", reduction)
     logits = _float_input("cross_entropy", logits)
-    if logits.ndim == 0:
+    shape = logits._data.shape
+    ndim = len(shape)
+    if ndim == 0:
         raise ValueError("cross_entropy: logits must have at least one axis (the classes)")
     if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
         raise TypeError(f"cross_entropy: axis must be an integer, got {axis!r}")
-    if not -logits.ndim <= axis < logits.ndim:
-        raise ValueError(
-            f"cross_entropy: axis {axis} is out of range for logits of shape {logits.shape}"
-        )
-    axis %= logits.ndim
-    depth = logits.shape[axis]
-    t_data = targets.data if isinstance(targets, Tensor) else np.asarray(targets)
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"cross_entropy: axis {axis} is out of range for logits of shape {shape}")
+    axis %= ndim
+    depth = shape[axis]
+    t_data = targets._data if isinstance(targets, Tensor) else np.asarray(targets)
     if t_data.dtype.kind in "iu":
-        expected = logits.shape[:axis] + logits.shape[axis + 1 :]
+        expected = shape[:axis] + shape[axis + 1 :]
         if t_data.shape != expected:
             raise ValueError(
                 f"cross_entropy: class-index targets must have shape {expected} for logits of "
-                f"shape {logits.shape} (axis={axis}), got {t_data.shape}"
+                f"shape {shape} (axis={axis}), got {t_data.shape}"
             )
         # One pass: seen as unsigned, a negative index is larger than any depth.
         if t_data.size and t_data.view(t_data.dtype.str.replace("i", "u")).max() >= depth:
