@@ -206,32 +206,33 @@ def _class_index(classes: np.ndarray, axis: int) -> tuple[Any, ...]:
 
 
 @primitive
-def _cross_entropy_indices(z, classes, axis, reduction, count):  # type: ignore[no-untyped-def]
+def _cross_entropy_indices(z, index, axis, reduction, count):  # type: ignore[no-untyped-def]
+    # ``index`` picks each position's class along ``axis`` (see ``_class_index``).
     shifted = z - z.max(axis=axis, keepdims=True)
     e = np.exp(shifted)
     total = e.sum(axis=axis, keepdims=True)
-    index = _class_index(classes, axis)
-    loss = _reduce(np.log(total.reshape(classes.shape)) - shifted[index], reduction)
-    return Residuals(loss, exp=e, total=total, index=index)
+    picked = shifted[index]
+    loss = _reduce(np.log(total.reshape(picked.shape)) - picked, reduction)
+    return Residuals(loss, exp=e, total=total)
 
 
 @primitive
-def _minus_one_at(p, classes, axis):  # type: ignore[no-untyped-def]
-    """``p`` with 1 subtracted at each class index along ``axis``: ``p - onehot``."""
+def _minus_one_at(p, index):  # type: ignore[no-untyped-def]
+    """``p`` with 1 subtracted at each class ``index``: ``p - onehot``."""
     p = p.copy()
-    p[_class_index(classes, axis)] -= 1
+    p[index] -= 1
     return p
 
 
-_minus_one_at.defvjp(lambda g, out, p, classes, axis: g)
+_minus_one_at.defvjp(lambda g, out, p, index: g)
 
 
 def _ce_indices_vjp(  # type: ignore[no-untyped-def]
-    g, out, z, classes, axis, reduction, count, *, exp=None, total=None, index=None
+    g, out, z, index, axis, reduction, count, *, exp=None, total=None
 ):
     scale = _ce_scale(g, axis, reduction, count)
     if exp is None:  # a recorded backward pass
-        return scale * _minus_one_at(softmax(z, axis=axis), classes, axis)
+        return scale * _minus_one_at(softmax(z, axis=axis), index)
     delta = exp / total
     delta[index] -= 1
     delta *= scale
@@ -282,8 +283,10 @@ def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "m
                 f"cross_entropy: class indices must lie in [0, {depth}), got values from "
                 f"{t_data.min()} to {t_data.max()}"
             )
-        count = t_data.size
-        return _cross_entropy_indices(logits, t_data, axis, reduction, count)
+        # The graph keeps the index with a copy of the classes, so the caller's array
+        # stays theirs to change (an array of its own would need write protection).
+        index = _class_index(t_data.copy(), axis)
+        return _cross_entropy_indices(logits, index, axis, reduction, t_data.size)
     if t_data.dtype.kind == "f":
         targets = _targets_like("cross_entropy", logits, targets)
     else:

@@ -230,3 +230,15 @@ def test_guards_hold_while_any_graph_needs_the_array_and_end_with_the_last(
     view = base[1:3]
     view[0] = 3.0
     assert base[1] == 3.0
+
+
+def test_class_labels_stay_writable_and_the_graph_keeps_their_values() -> None:
+    logits = ag.Tensor([[2.0, 0.5, -1.0], [0.1, 0.2, 0.3]], requires_grad=True)
+    labels = np.array([0, 2])
+    loss = ag.cross_entropy(logits, labels, reduction="sum")
+    labels[:] = [1, 1]  # the caller's array is not the graph's
+    loss.backward()
+    e = np.exp(logits.data - logits.data.max(axis=1, keepdims=True))
+    expected = e / e.sum(axis=1, keepdims=True)
+    expected[[0, 1], [0, 2]] -= 1
+    np.testing.assert_allclose(logits.grad, expected, rtol=1e-12)
