@@ -230,12 +230,16 @@ _minus_one_at.defvjp(lambda g, out, p, index: g)
 def _ce_indices_vjp(  # type: ignore[no-untyped-def]
     g, out, z, index, axis, reduction, count, *, exp=None, total=None
 ):
-    scale = _ce_scale(g, axis, reduction, count)
     if exp is None:  # a recorded backward pass
-        return scale * _minus_one_at(softmax(z, axis=axis), index)
-    delta = exp / total
-    delta[index] -= 1
-    delta *= scale
+        return _ce_scale(g, axis, reduction, count) * _minus_one_at(softmax(z, axis=axis), index)
+    # g (softmax - onehot), as g softmax less g at the labels: one pass over the logits.
+    if reduction == "none":
+        picked = g  # one upstream gradient per position
+        scale = _ce_scale(g, axis, reduction, count)
+    else:  # a scalar loss; an empty batch (count 0) has nothing to scale
+        picked = scale = g.item() / count if reduction == "mean" and count else g.item()
+    delta = exp * (scale / total)
+    delta[index] -= picked
     return delta
 
 

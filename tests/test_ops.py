@@ -87,3 +87,37 @@ def test_inputs_unchanged_and_grads_independent(case: OpCase, data: st.DataObjec
         assert g.flags.writeable
         for other in [*arrays, *grads[:i]]:
             assert not np.shares_memory(g, other)
+
+
+# ---------------------------------------------------------------- losses, every reduction
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@given(data=st.data())
+def test_cross_entropy_gradient_over_axes_and_reductions(
+    reduction: str, dtype: type, data: st.DataObject
+) -> None:
+    """g (softmax - onehot) at every position, against finite differences too."""
+    shape = data.draw(ags.shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    z = data.draw(ags.arrays(shape, dtype=dtype, min_value=-3, max_value=3))
+    rest = shape[: axis % len(shape)] + shape[axis % len(shape) + 1 :]
+    classes = data.draw(hnp.arrays(np.int64, rest, elements=st.integers(0, shape[axis] - 1)))
+    loss = ag.cross_entropy(ag.Tensor(z), classes, axis=axis, reduction=reduction)
+    g = data.draw(ags.arrays(loss.shape, dtype=dtype, min_value=-2, max_value=2))
+
+    t = ag.Tensor(z, requires_grad=True)
+    ag.cross_entropy(t, classes, axis=axis, reduction=reduction).backward(g)
+
+    shifted = z.astype(np.float64) - z.max(axis=axis, keepdims=True)
+    softmax = np.exp(shifted) / np.exp(shifted).sum(axis=axis, keepdims=True)
+    onehot = np.moveaxis(np.eye(shape[axis])[classes], -1, axis % len(shape))
+    count = classes.size if reduction == "mean" else 1
+    upstream = np.expand_dims(g, axis % len(shape)) if reduction == "none" else g
+    expected = upstream * (softmax - onehot) / max(count, 1)
+    assert t.grad is not None and t.grad.dtype == dtype
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(t.grad, expected, rtol=tol, atol=tol)
+    if dtype == np.float64:
+        check_grad(
+            lambda x: (ag.cross_entropy(x, classes, axis=axis, reduction=reduction) * g).sum(), z
+        )
