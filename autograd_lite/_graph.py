@@ -296,6 +296,10 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
     """``backprop`` for ``Tensor.backward``: first order, into ``.grad``.  The hot path."""
     grads: dict[Node, Any] = {}
     heap: list[tuple[int, Node]] = []
+    # Leaves have no VJPs to run, so they never enter the heap: their gradients are
+    # summed in ``grads`` and written to ``.grad`` once the walk is over (and only if it
+    # succeeds, so a failed backward pass leaves every ``.grad`` as it was).
+    leaves: list[Node] = []
     handed_out: set[int] = {id(seed)}
     pop, get, ndarray = grads.pop, grads.get, np.ndarray
     state = _mode.state
@@ -353,6 +357,9 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                 previous = get(parents)
                 if previous is not None:
                     grads[parents] = previous + gi
+                elif parents.prim is None:
+                    grads[parents] = gi
+                    leaves.append(parents)
                 elif not heap or parents.key < heap[0][0]:
                     after = parents
                     g_after = gi
@@ -385,6 +392,9 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                     if previous is not None:
                         # Out of place: ``previous`` may be shared with another branch.
                         grads[parent] = previous + gi
+                    elif parent.prim is None:
+                        grads[parent] = gi
+                        leaves.append(parent)
                     elif after is None and (not heap or parent.key < heap[0][0]):
                         after = parent
                         g_after = gi
@@ -404,6 +414,9 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                 node.guarded = ()
             node = after
             g = g_after
+        for leaf in leaves:
+            if leaf.sink is not None:
+                _write_sink(leaf, grads[leaf], handed_out)
     finally:
         state.grad_enabled = previous_mode
         state.arrays_in_vjps = previous_arrays

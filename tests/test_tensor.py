@@ -330,3 +330,22 @@ def test_pow_and_matmul_methods_are_the_operators() -> None:
     np.testing.assert_array_equal(a.matmul(a).data, (a @ a).data)
     a.pow(3).sum().backward()
     np.testing.assert_array_equal(a.grad, 3 * a.data**2)
+
+
+def test_a_failed_backward_pass_leaves_every_grad_as_it_was() -> None:
+    @ag.primitive
+    def fragile(x):  # type: ignore[no-untyped-def]
+        return x * 1.0
+
+    @fragile.defvjp
+    def _(g, out, x):  # type: ignore[no-untyped-def]
+        raise RuntimeError("this VJP fails")
+
+    a = ag.Tensor([1.0, 2.0], requires_grad=True)
+    fa = fragile(a)
+    b = ag.Tensor([3.0, 4.0], requires_grad=True)  # newer than fragile's node: reached first
+    b.grad = np.array([10.0, 10.0])
+    with pytest.raises(RuntimeError, match="this VJP fails"):
+        (fa + b * 2.0).sum().backward()
+    assert a.grad is None
+    np.testing.assert_array_equal(b.grad, [10.0, 10.0])
