@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--quick] [--json PATH] [--only NAME ...] [--no-torch]``."""
+"""``python -m benchmarks``: the table of every workload; ``--help`` lists the options."""
 
 from __future__ import annotations
 
@@ -26,7 +26,16 @@ def main(argv: list[str] | None = None) -> int:
         help="process CPU time (default) or elapsed time",
     )
     parser.add_argument("--no-torch", action="store_true", help="skip the PyTorch column")
+    parser.add_argument(
+        "--malloc",
+        choices=["keep", "default"],
+        default="keep",
+        help="keep freed memory in glibc's allocator (default), or leave its defaults",
+    )
     args = parser.parse_args(argv)
+    malloc = args.malloc
+    if malloc == "keep" and not runner.keep_freed_memory():
+        malloc = "default (keep is not supported by this C library)"
 
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
         if os.environ.get(var):
@@ -41,7 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     results = runner.run_suite(config, log=lambda s: print(f"running {s}", file=sys.stderr))
     if not args.no_torch and torch_side.available():
         print("running PyTorch side", file=sys.stderr)
-        runner.attach_torch(results, torch_side.measure(quick=args.quick, clock=args.clock))
+        runner.attach_torch(
+            results, torch_side.measure(quick=args.quick, clock=args.clock, malloc=args.malloc)
+        )
     elapsed = time.perf_counter() - start
     info = runner.machine_info()
     print(runner.format_table(results))
@@ -52,12 +63,16 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Python {info['python']}, NumPy {info['numpy']}, {info['processor']} "
         f"({info['cpus']} CPUs), BLAS {blas} pinned to 1 thread; "
-        f"{args.clock} clock; {elapsed:.0f} s"
+        f"{args.clock} clock; malloc {malloc}; {elapsed:.0f} s"
     )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(
-                runner.to_json(results, {"quick": args.quick, "seconds": elapsed}), f, indent=1
+                runner.to_json(
+                    results, {"quick": args.quick, "seconds": elapsed, "malloc": malloc}
+                ),
+                f,
+                indent=1,
             )
     return 0
 

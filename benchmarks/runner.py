@@ -11,11 +11,14 @@ The clock is the process's CPU time by default (``time.process_time``): with BLA
 thread it equals the elapsed time on an idle machine, and it does not count the time
 slices that other processes take on a busy one.  ``clock="wall"`` uses
 ``time.perf_counter`` instead.
+
+The command line also pins glibc's allocator (:func:`keep_freed_memory`), as it pins BLAS.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import os
 import platform
@@ -92,6 +95,33 @@ class Config:
 
     def wants(self, name: str) -> bool:
         return self.only is None or any(s in name for s in self.only)
+
+
+# --------------------------------------------------------------------------- the allocator
+_M_TRIM_THRESHOLD = -1  # glibc's mallopt parameters
+_M_MMAP_THRESHOLD = -3
+_MMAP_THRESHOLD_MAX = 32 * 2**20  # the largest glibc accepts on 64-bit machines
+
+
+def keep_freed_memory() -> bool:
+    """Ask glibc's malloc to keep freed memory for reuse rather than hand it back at once.
+
+    By default glibc returns memory to the kernel by heuristics that depend on the heap's
+    history, and a step's temporaries of 128 KiB and more may then be faulted in afresh
+    on every step: importing ``numpy.testing`` alone once made the hand-written softmax-MLP
+    step take 94 page faults per step and twice its time.  Which side of a comparison
+    that hits is an accident of the process, not a property of the code, so the
+    benchmarks pin the allocator as they pin BLAS.  Returns whether it took effect
+    (not on other C libraries).
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    return bool(mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX)) and bool(
+        mallopt(_M_TRIM_THRESHOLD, 2**30)
+    )
 
 
 # --------------------------------------------------------------------------- timing

@@ -17,19 +17,25 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .runner import CHAIN_LENGTH, TWO_LAYER_SIZES
+from .runner import CHAIN_LENGTH, TWO_LAYER_SIZES, keep_freed_memory
 
 
 def available() -> bool:
     return importlib.util.find_spec("torch") is not None
 
 
-def measure(quick: bool = False, clock: str = "cpu", timeout: float = 600.0) -> dict[str, float]:
-    """Seconds per step of each workload under PyTorch eager, keyed by benchmark name."""
+def measure(
+    quick: bool = False, clock: str = "cpu", malloc: str = "keep", timeout: float = 600.0
+) -> dict[str, float]:
+    """Seconds per step of each workload under PyTorch eager, keyed by benchmark name.
+
+    ``malloc="keep"`` pins the allocator in PyTorch's process as in the main one.
+    """
     if not available():
         return {}
     cmd = [sys.executable, "-m", "benchmarks.torch_side", "--clock", clock]
     cmd += ["--quick"] if quick else []
+    cmd += ["--keep-freed-memory"] if malloc == "keep" else []
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         sys.stderr.write(f"PyTorch side failed:\n{proc.stderr}\n")
@@ -141,6 +147,8 @@ def main() -> None:
         _clock = {"cpu": time.process_time, "wall": time.perf_counter}[
             sys.argv[sys.argv.index("--clock") + 1]
         ]
+    if "--keep-freed-memory" in sys.argv:
+        keep_freed_memory()
     with threadpool_limits(limits=1, user_api="blas"):
         print(json.dumps(_run("--quick" in sys.argv[1:])))
 

@@ -59,3 +59,13 @@ def test_overhead_chain_and_memory_helpers(tmp_path):
     path = tmp_path / "out.json"
     path.write_text(json.dumps(runner.to_json(results)))
     assert json.loads(path.read_text())["results"][0]["name"].startswith("memory growth")
+
+
+def test_the_allocator_can_be_pinned_where_glibc_runs() -> None:
+    import platform
+
+    pinned = runner.keep_freed_memory()
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert pinned
+    else:
+        assert pinned in (True, False)
