@@ -256,10 +256,11 @@ def backprop(
                 kwargs = node.kwargs
                 if create_graph:
                     out, args = _graph_inputs(node)
-                    if prim.residual_names:
+                    residual_keys = getattr(kwargs, "residual_keys", ())
+                    if residual_keys:
                         # The forward's arrays are constants to a recorded pass: the VJPs
                         # recompute them, recorded (see Residuals).
-                        kwargs = {k: v for k, v in kwargs.items() if k not in prim.residual_names}
+                        kwargs = {k: v for k, v in kwargs.items() if k not in residual_keys}
                 else:
                     out = node.out
                 for parent, i in zip(node.parents, node.argnums):

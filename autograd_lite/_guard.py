@@ -16,8 +16,9 @@ silently wrong.  Two rules close that door:
   (by the backward pass, unless ``retain_graph``) or dropped, the guard is deleted and
   the array becomes writeable again.
 
-Arrays that were read-only to begin with are left alone.  A view's bases are guarded
-too, since writing through a base would change the view.
+Arrays that were read-only to begin with are left alone, but for a read-only view of a
+writeable array (``np.broadcast_to``), whose base is guarded instead.  A view's bases
+are guarded too, since writing through a base would change the view.
 """
 
 from __future__ import annotations
@@ -91,9 +92,14 @@ def guard_of(array: Any) -> Guard | None:
 
 
 def new_guard(array: np.ndarray) -> Guard | None:
-    """A new guard for an ndarray that has no live guard (``None`` if it is read-only)."""
+    """A new guard for an ndarray that has no live guard (``None`` if it is read-only).
+
+    A read-only view of a writeable array (``np.broadcast_to(a, ...)``) gets the guard of
+    its base instead, since writing to the base would change it.
+    """
     if not array.flags.writeable:
-        return None
+        base = array.base
+        return None if base is None else guard_of(base)
     base = array.base
     guard = _new_guard(Guard)
     guard.base = None if base is None else guard_of(base)
@@ -129,7 +135,7 @@ def protect(saved: tuple[Any, ...], out: Any, bits: int) -> tuple[Guard, ...]:
     One for ``saved[j]`` for each bit ``j`` set in ``bits`` (the inputs the user may be
     able to write to), and one for ``out`` unless it is None.
     """
-    if out is None and not bits & (bits - 1):  # one input, the common case
+    if out is None and bits and not bits & (bits - 1):  # one input, the common case
         g = guard_of(saved[bits.bit_length() - 1])
         if g is None:
             return ()

@@ -94,6 +94,16 @@ class Residuals:
         return f"Residuals({self.value!r}, {', '.join(self.saved)})"
 
 
+class ResidualKwargs(dict):  # type: ignore[type-arg]
+    """A node's keywords for its VJPs when its forward returned :class:`Residuals`.
+
+    ``residual_keys`` says which came from the forward, to be left out of a recorded
+    backward pass; the rest are the call's own keyword arguments.
+    """
+
+    residual_keys: Any = ()
+
+
 class Primitive:
     """A NumPy function that records itself in the graph when a Tensor input requires grad.
 
@@ -111,9 +121,6 @@ class Primitive:
         # keyed by ``grad_bits | 1 << nargs``: which inputs require grad (bit i for input i)
         # and how many inputs there are (the bit above them)
         self._save_plan: dict[int, _Plan] = {}
-        # names of the Residuals keywords its forward has returned, left out of recorded
-        # backward passes
-        self.residual_names: frozenset[str] = frozenset()
         self.__doc__ = fun.__doc__
         self.__name__ = self.name
         self.__qualname__ = getattr(fun, "__qualname__", self.name)
@@ -286,20 +293,28 @@ class Primitive:
         result._node = node
         return result
 
-    def _with_residuals(self, value: Residuals, kwargs: dict[str, Any]) -> dict[str, Any]:
-        """The keywords a node of this call keeps for its VJPs: the call's and the residuals'."""
+    def _with_residuals(self, value: Residuals, kwargs: dict[str, Any]) -> ResidualKwargs:
+        """The keywords a node of this call keeps for its VJPs: the call's and the residuals'.
+
+        A residual array that anything else refers to (the op's result, an input, a view)
+        is copied, so that no one can change what the VJPs will read.
+        """
         saved = value.saved
-        if not saved.keys() <= self.residual_names:
-            self.residual_names |= saved.keys()
-        if not kwargs:
-            return saved
         clash = saved.keys() & kwargs.keys()
         if clash:
             raise TypeError(
                 f"{self.name}: the residual(s) {sorted(clash)} have the names of keyword "
                 "arguments of the call"
             )
-        return {**kwargs, **saved}
+        merged = ResidualKwargs(kwargs)
+        for name in saved:
+            array = saved[name]
+            # Fresh, the array is referred to by ``saved`` and getrefcount's argument only.
+            if type(array) is _ndarray and (_refcount(array) > 2 or array.base is not None):
+                array = array.copy()
+            merged[name] = array
+        merged.residual_keys = saved.keys()
+        return merged
 
     def _record(
         self,
@@ -369,10 +384,13 @@ class _BinaryUfunc(Primitive):
     the arguments.  Anything else goes to the general call, which reports the misuse.
     """
 
-    def __call__(self, a: Any, b: Any = _MISSING, /, *rest: Any, **kwargs: Any) -> Tensor:
+    def __call__(
+        self, a: Any = _MISSING, b: Any = _MISSING, /, *rest: Any, **kwargs: Any
+    ) -> Tensor:
         state = _state
         if rest or kwargs or b is _MISSING or _mode.anomaly_threads:
-            return Primitive.__call__(self, a, *(() if b is _MISSING else (b,)), *rest, **kwargs)
+            given = tuple(x for x in (a, b) if x is not _MISSING)
+            return Primitive.__call__(self, *given, *rest, **kwargs)
         exposed = 0  # bit i: input i is an array the user may be able to write to
         if isinstance(a, Tensor):
             da = a._data

@@ -199,3 +199,42 @@ def test_a_residual_named_like_a_keyword_argument_is_refused() -> None:
     scaled.defvjp(lambda g, out, x, factor=1.0: g * factor)
     with pytest.raises(TypeError, match=r"scaled.*\['factor'\]"):
         scaled(ag.Tensor([1.0], requires_grad=True), factor=2.0)
+
+
+def test_a_residual_that_is_the_result_is_not_the_users_to_change() -> None:
+    @ag.primitive
+    def normalise(x):  # type: ignore[no-untyped-def]
+        p = np.exp(x - x.max())
+        p /= p.sum()
+        return ag.Residuals(p, probs=p)  # the result itself, handed on
+
+    @normalise.defvjp
+    def _(g, out, x, *, probs=None):  # type: ignore[no-untyped-def]
+        if probs is None:
+            probs = ag.softmax(x)
+        return probs * (g - (g * probs).sum())
+
+    w = np.array([1.0, -2.0, 0.5])
+    x = ag.Tensor([0.1, 0.2, 0.3], requires_grad=True)
+    y = normalise(x)
+    y.data[:] = 0.0  # an edit of the result the user holds: not of what the VJP reads
+    (y * w).sum().backward()
+    p = _softmax(np.array([0.1, 0.2, 0.3]))
+    np.testing.assert_allclose(x.grad, p * (w - (w * p).sum()), rtol=1e-12)
+
+
+def test_only_a_nodes_own_residuals_are_left_out_of_a_recorded_pass() -> None:
+    @ag.primitive
+    def scaled_square(x, c=None):  # type: ignore[no-untyped-def]
+        if c is None:  # the default scale, handed on as a residual named like the keyword
+            return ag.Residuals(x * x, c=np.float64(1.0))
+        return c * x * x
+
+    scaled_square.defvjp(lambda g, out, x, c=None: 2 * g * (1.0 if c is None else c) * x)
+    scaled_square(ag.Tensor([1.0], requires_grad=True))  # a call that returns the residual
+
+    def f(x):  # type: ignore[no-untyped-def]
+        return scaled_square(x, c=3.0).sum()  # a call that passes c itself
+
+    np.testing.assert_allclose(ag.grad(f)(np.array([2.0])), [12.0])
+    np.testing.assert_allclose(ag.hessian(f)(np.array([2.0])), [[6.0]])

@@ -242,3 +242,15 @@ def test_class_labels_stay_writable_and_the_graph_keeps_their_values() -> None:
     expected = e / e.sum(axis=1, keepdims=True)
     expected[[0, 1], [0, 2]] -= 1
     np.testing.assert_allclose(logits.grad, expected, rtol=1e-12)
+
+
+def test_a_read_only_view_of_a_writable_array_guards_the_array() -> None:
+    base = np.array([2.0])
+    stretched = np.broadcast_to(base, (2,))  # read-only, but base is not
+    x = ag.Tensor([1.0, 1.0], requires_grad=True)
+    y = (x * stretched).sum()
+    with pytest.raises(ValueError, match="read-only"):
+        base[0] = 100.0
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+    base[0] = 100.0  # writable again once the graph is freed

@@ -92,3 +92,8 @@ def test_misuse_goes_to_the_general_call_and_names_the_op() -> None:
         ag.multiply(x, x, out=np.empty(2))
     with pytest.raises(ValueError, match=r"add: .*\(2,\).*\(3,\)"):
         ag.add(x, np.ones(3))
+
+
+def test_no_inputs_at_all_is_reported_by_the_op() -> None:
+    with pytest.raises(TypeError, match="add: takes 2 input"):
+        ag.add()
