@@ -415,9 +415,15 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                 node.guarded = ()
             node = after
             g = g_after
+        # Every new .grad first, then all of them at once: a failure (a .grad the user
+        # set to something that does not add up) changes none.
+        updates = []
         for leaf in leaves:
-            if leaf.sink is not None:
-                _write_sink(leaf, grads[leaf], handed_out)
+            tensor = leaf.sink() if leaf.sink is not None else None
+            if tensor is not None:
+                updates.append((tensor, _sum_into_grad(tensor, grads[leaf], handed_out)))
+        for tensor, new_grad in updates:
+            tensor.grad = new_grad
     finally:
         state.grad_enabled = previous_mode
         state.arrays_in_vjps = previous_arrays
@@ -490,8 +496,12 @@ def _graph_inputs(node: Node) -> tuple[Any, list[Any]]:
 def _write_sink(node: Node, g: Any, handed_out: set[int]) -> None:
     """Add ``g`` to the ``.grad`` of the Tensor that ``node.sink`` (not None) refers to."""
     tensor = node.sink()  # type: ignore[misc]
-    if tensor is None:
-        return
+    if tensor is not None:
+        tensor.grad = _sum_into_grad(tensor, g, handed_out)
+
+
+def _sum_into_grad(tensor: Tensor, g: Any, handed_out: set[int]) -> Any:
+    """What ``tensor.grad`` becomes once ``g`` is added to it (no Tensor is changed)."""
     if type(g) is not np.ndarray:
         g = np.asarray(g.data if hasattr(g, "data") else g)
     if tensor.grad is None:
@@ -500,9 +510,8 @@ def _write_sink(node: Node, g: Any, handed_out: set[int]) -> None:
         if g.base is not None or id(g) in handed_out:
             g = g.copy()
         handed_out.add(id(g))
-        tensor.grad = g
-    else:
-        tensor.grad = tensor.grad + g
+        return g
+    return tensor.grad + g
 
 
 def _reaching(root: Node, targets: set[Node]) -> set[Node]:

@@ -349,3 +349,13 @@ def test_a_failed_backward_pass_leaves_every_grad_as_it_was() -> None:
         (fa + b * 2.0).sum().backward()
     assert a.grad is None
     np.testing.assert_array_equal(b.grad, [10.0, 10.0])
+
+
+def test_a_grad_that_cannot_take_the_sum_changes_no_grad() -> None:
+    a = ag.Tensor([1.0, 2.0], requires_grad=True)
+    b = ag.Tensor([3.0, 4.0], requires_grad=True)
+    b.grad = np.zeros(3)  # set by hand to something that does not add up
+    with pytest.raises(ValueError):
+        (a * b).sum().backward()
+    assert a.grad is None
+    np.testing.assert_array_equal(b.grad, np.zeros(3))
