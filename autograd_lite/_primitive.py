@@ -300,19 +300,20 @@ class Primitive:
         is copied, so that no one can change what the VJPs will read.
         """
         saved = value.saved
-        clash = saved.keys() & kwargs.keys()
-        if clash:
-            raise TypeError(
-                f"{self.name}: the residual(s) {sorted(clash)} have the names of keyword "
-                "arguments of the call"
-            )
-        merged = ResidualKwargs(kwargs)
+        if kwargs:
+            clash = saved.keys() & kwargs.keys()
+            if clash:
+                raise TypeError(
+                    f"{self.name}: the residual(s) {sorted(clash)} have the names of keyword "
+                    "arguments of the call"
+                )
+        merged = ResidualKwargs(kwargs, **saved)
         for name in saved:
             array = saved[name]
-            # Fresh, the array is referred to by ``saved`` and getrefcount's argument only.
-            if type(array) is _ndarray and (_refcount(array) > 2 or array.base is not None):
-                array = array.copy()
-            merged[name] = array
+            # Fresh, an array is referred to by ``saved``, ``merged``, ``array`` and
+            # getrefcount's argument only.
+            if type(array) is _ndarray and (_refcount(array) > 4 or array.base is not None):
+                merged[name] = array.copy()
         merged.residual_keys = saved.keys()
         return merged
 

@@ -238,3 +238,17 @@ def test_only_a_nodes_own_residuals_are_left_out_of_a_recorded_pass() -> None:
 
     np.testing.assert_allclose(ag.grad(f)(np.array([2.0])), [12.0])
     np.testing.assert_allclose(ag.hessian(f)(np.array([2.0])), [[6.0]])
+
+
+def test_a_fresh_residual_is_kept_as_it_is_not_copied() -> None:
+    made: list[int] = []
+
+    @ag.primitive
+    def double(x):  # type: ignore[no-untyped-def]
+        scratch = np.exp(x)
+        made.append(id(scratch))
+        return ag.Residuals(x * 2, scratch=scratch)
+
+    double.defvjp(lambda g, out, x, *, scratch=None: g * 2)
+    y = double(ag.Tensor([1.0, 2.0], requires_grad=True))
+    assert id(y._node.kwargs["scratch"]) == made[0]  # type: ignore[union-attr]
