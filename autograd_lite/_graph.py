@@ -298,9 +298,10 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
     grads: dict[Node, Any] = {}
     heap: list[tuple[int, Node]] = []
     # Leaves have no VJPs to run, so they never enter the heap: their gradients are
-    # summed in ``grads`` and written to ``.grad`` once the walk is over (and only if it
-    # succeeds, so a failed backward pass leaves every ``.grad`` as it was).
+    # summed in ``grads``.  Every ``.grad`` (leaves', and retained ones') is written once
+    # the walk is over, and only if it succeeds: a failed pass changes none.
     leaves: list[Node] = []
+    retained: list[tuple[Node, Any]] = []  # the root, and nodes that ``retain_grad``
     handed_out: set[int] = {id(seed)}
     pop, get, ndarray = grads.pop, grads.get, np.ndarray
     state = _mode.state
@@ -318,7 +319,7 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                 node = heappop(heap)[1]
                 g = pop(node)
             if node.sink is not None:
-                _write_sink(node, g, handed_out)
+                retained.append((node, g))
             prim = node.prim
             if prim is None:
                 node = None
@@ -422,6 +423,10 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
             tensor = leaf.sink() if leaf.sink is not None else None
             if tensor is not None:
                 updates.append((tensor, _sum_into_grad(tensor, grads[leaf], handed_out)))
+        for sink_node, g in retained:
+            tensor = sink_node.sink()  # type: ignore[misc]
+            if tensor is not None:
+                updates.append((tensor, _sum_into_grad(tensor, g, handed_out)))
         for tensor, new_grad in updates:
             tensor.grad = new_grad
     finally:

@@ -359,3 +359,17 @@ def test_a_grad_that_cannot_take_the_sum_changes_no_grad() -> None:
         (a * b).sum().backward()
     assert a.grad is None
     np.testing.assert_array_equal(b.grad, np.zeros(3))
+
+
+def test_a_failed_backward_pass_leaves_retained_grads_as_they_were_too() -> None:
+    @ag.primitive
+    def fragile(x):  # type: ignore[no-untyped-def]
+        return x * 1.0
+
+    fragile.defvjp(lambda g, out, x: (_ for _ in ()).throw(RuntimeError("this VJP fails")))
+    a = ag.Tensor([1.0, 2.0], requires_grad=True)
+    hidden = ag.tanh(fragile(a))
+    hidden.retain_grad()  # reached before fragile's VJP fails
+    with pytest.raises(RuntimeError, match="this VJP fails"):
+        (hidden * 2.0).sum().backward()
+    assert hidden.grad is None and a.grad is None
