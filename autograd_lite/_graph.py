@@ -416,18 +416,19 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                 node.guarded = ()
             node = after
             g = g_after
-        # Every new .grad first, then all of them at once: a failure (a .grad the user
-        # set to something that does not add up) changes none.
-        updates = []
-        for leaf in leaves:
-            tensor = leaf.sink() if leaf.sink is not None else None
-            if tensor is not None:
-                updates.append((tensor, _sum_into_grad(tensor, grads[leaf], handed_out)))
-        for sink_node, g in retained:
-            tensor = sink_node.sink()  # type: ignore[misc]
-            if tensor is not None:
-                updates.append((tensor, _sum_into_grad(tensor, g, handed_out)))
-        for tensor, new_grad in updates:
+        # One new .grad per Tensor (a Tensor can have had two leaf nodes, if its
+        # requires_grad was switched off and on), then all of them assigned at once.
+        updates: dict[int, tuple[Tensor, Any]] = {}
+        for sink_node, g in [(leaf, grads[leaf]) for leaf in leaves] + retained:
+            tensor = sink_node.sink() if sink_node.sink is not None else None
+            if tensor is None:
+                continue
+            pending = updates.get(id(tensor))
+            if pending is None:
+                updates[id(tensor)] = (tensor, _sum_into_grad(tensor, g, handed_out))
+            else:
+                updates[id(tensor)] = (tensor, np.asarray(pending[1] + g))
+        for tensor, new_grad in updates.values():
             tensor.grad = new_grad
     finally:
         state.grad_enabled = previous_mode
@@ -516,7 +517,7 @@ def _sum_into_grad(tensor: Tensor, g: Any, handed_out: set[int]) -> Any:
             g = g.copy()
         handed_out.add(id(g))
         return g
-    return tensor.grad + g
+    return np.asarray(tensor.grad + g)  # a 0-d sum would be a NumPy scalar
 
 
 def _reaching(root: Node, targets: set[Node]) -> set[Node]:

@@ -308,13 +308,21 @@ class Primitive:
                     "arguments of the call"
                 )
         merged = ResidualKwargs(kwargs, **saved)
+        # Only this frame refers to the Residuals and its dict (the call's ``value``, this
+        # parameter, ``saved`` and getrefcount's argument), unless the forward kept them.
+        kept = _refcount(value) > 3 or _refcount(saved) > 3
         for name in saved:
             array = saved[name]
-            # Fresh, an array is referred to by ``saved``, ``merged``, ``array`` and
-            # getrefcount's argument only.
-            if type(array) is _ndarray and (_refcount(array) > 4 or array.base is not None):
+            # A fresh array: referred to by ``saved``, ``merged``, ``array`` and
+            # getrefcount's argument only, and not a view.
+            if isinstance(array, _ndarray) and (
+                kept
+                or type(array) is not _ndarray
+                or _refcount(array) > 4
+                or array.base is not None
+            ):
                 merged[name] = array.copy()
-        merged.residual_keys = saved.keys()
+        merged.residual_keys = tuple(saved)
         return merged
 
     def _record(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -252,3 +254,23 @@ def test_a_fresh_residual_is_kept_as_it_is_not_copied() -> None:
     double.defvjp(lambda g, out, x, *, scratch=None: g * 2)
     y = double(ag.Tensor([1.0, 2.0], requires_grad=True))
     assert id(y._node.kwargs["scratch"]) == made[0]  # type: ignore[union-attr]
+
+
+def test_residuals_the_forward_kept_or_that_view_an_input_are_copied() -> None:
+    kept: list[Any] = []
+
+    class Marked(np.ndarray):
+        pass
+
+    @ag.primitive
+    def double(x):  # type: ignore[no-untyped-def]
+        result = ag.Residuals(x * 2, doubled=np.exp(x), marked=x.view(Marked))
+        kept.append(result)  # the forward keeps its Residuals: its arrays are not private
+        return result
+
+    double.defvjp(lambda g, out, x, *, doubled=None, marked=None: g * 2)
+    x = ag.Tensor([1.0, 2.0], requires_grad=True)
+    y = double(x)
+    node_kwargs = y._node.kwargs  # type: ignore[union-attr]
+    assert not np.shares_memory(node_kwargs["doubled"], kept[0].saved["doubled"])
+    assert not np.shares_memory(node_kwargs["marked"], x.data)

@@ -373,3 +373,13 @@ def test_a_failed_backward_pass_leaves_retained_grads_as_they_were_too() -> None
     with pytest.raises(RuntimeError, match="this VJP fails"):
         (hidden * 2.0).sum().backward()
     assert hidden.grad is None and a.grad is None
+
+
+def test_a_tensor_whose_requires_grad_was_switched_off_and_on_gets_every_gradient() -> None:
+    x = ag.Tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3.0
+    x.requires_grad = False
+    x.requires_grad = True  # a second leaf node for the same Tensor
+    z = x * 5.0
+    (y + z).sum().backward()
+    np.testing.assert_array_equal(x.grad, [8.0, 8.0])
