@@ -300,8 +300,7 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
     # Leaves have no VJPs to run, so they never enter the heap: their gradients are
     # summed in ``grads``.  Every ``.grad`` (leaves', and retained ones') is written once
     # the walk is over, and only if it succeeds: a failed pass changes none.
-    leaves: list[Node] = []
-    retained: list[tuple[Node, Any]] = []  # the root, and nodes that ``retain_grad``
+    sinks: list[Node] = []  # leaves, and nodes that ``retain_grad``, in ``grads``
     handed_out: set[int] = {id(seed)}
     pop, get, ndarray = grads.pop, grads.get, np.ndarray
     state = _mode.state
@@ -319,7 +318,8 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                 node = heappop(heap)[1]
                 g = pop(node)
             if node.sink is not None:
-                retained.append((node, g))
+                grads[node] = g  # its .grad is written with the leaves'
+                sinks.append(node)
             prim = node.prim
             if prim is None:
                 node = None
@@ -361,7 +361,7 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                     grads[parents] = previous + gi
                 elif parents.prim is None:
                     grads[parents] = gi
-                    leaves.append(parents)
+                    sinks.append(parents)
                 elif not heap or parents.key < heap[0][0]:
                     after = parents
                     g_after = gi
@@ -396,7 +396,7 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                         grads[parent] = previous + gi
                     elif parent.prim is None:
                         grads[parent] = gi
-                        leaves.append(parent)
+                        sinks.append(parent)
                     elif after is None and (not heap or parent.key < heap[0][0]):
                         after = parent
                         g_after = gi
@@ -419,15 +419,17 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
         # One new .grad per Tensor (a Tensor can have had two leaf nodes, if its
         # requires_grad was switched off and on), then all of them assigned at once.
         updates: dict[int, tuple[Tensor, Any]] = {}
-        for sink_node, g in [(leaf, grads[leaf]) for leaf in leaves] + retained:
+        for sink_node in sinks:
             tensor = sink_node.sink() if sink_node.sink is not None else None
-            if tensor is None:
-                continue
-            pending = updates.get(id(tensor))
-            if pending is None:
-                updates[id(tensor)] = (tensor, _sum_into_grad(tensor, g, handed_out))
-            else:
-                updates[id(tensor)] = (tensor, np.asarray(pending[1] + g))
+            if tensor is not None:
+                g = grads[sink_node]
+                pending = updates.get(id(tensor))
+                updates[id(tensor)] = (
+                    tensor,
+                    _sum_into_grad(tensor, g, handed_out)
+                    if pending is None
+                    else np.asarray(pending[1] + g),
+                )
         for tensor, new_grad in updates.values():
             tensor.grad = new_grad
     finally:
