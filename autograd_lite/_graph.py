@@ -379,8 +379,8 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                         gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
                     else:
                         gi = vjps[i](g, out, *args)  # type: ignore[index,misc]
-                    # ``is not`` on dtypes: NumPy's built-in dtypes are shared instances,
-                    # and ``_fit`` compares properly in the rare case it is reached needlessly.
+                    # ``is not`` on dtypes: NumPy's built-in dtypes are shared instances, and
+                    # ``_fit_array`` compares properly in the rare case it is reached needlessly.
                     if (
                         type(gi) is not ndarray
                         or gi.dtype is not parent.dtype

@@ -97,10 +97,9 @@ def new_guard(array: np.ndarray) -> Guard | None:
     A read-only view of a writeable array (``np.broadcast_to(a, ...)``) gets the guard of
     its base instead, since writing to the base would change it.
     """
-    if not array.flags.writeable:
-        base = array.base
-        return None if base is None else guard_of(base)
     base = array.base
+    if not array.flags.writeable:
+        return None if base is None else guard_of(base)
     guard = _new_guard(Guard)
     guard.base = None if base is None else guard_of(base)
     guard.waiting = None

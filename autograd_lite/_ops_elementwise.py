@@ -6,6 +6,8 @@ Conventions at kinks, chosen as exact values: ``relu'(0) = 0``; ``abs'(0) = 0``;
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ._primitive import Primitive, primitive
@@ -40,8 +42,12 @@ def sigmoid(x):  # type: ignore[no-untyped-def]
             raise TypeError(f"expects a real input, got dtype {x.dtype}")
         # The float type np.exp would use; -|x| of an unsigned integer would wrap around.
         x = x.astype(np.result_type(x.dtype, np.float16))
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1, e) / (1 + e)
+    return sigmoid_from_exp(x, np.exp(-np.abs(x)))
+
+
+def sigmoid_from_exp(x: Any, exp_neg_abs: Any) -> Any:
+    """``sigmoid(x)`` of a float array, given ``exp(-|x|)``."""
+    return np.where(x >= 0, 1, exp_neg_abs) / (1 + exp_neg_abs)
 
 
 sigmoid.defvjp(lambda g, out, x: g * out * (1 - out))

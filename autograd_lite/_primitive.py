@@ -101,7 +101,7 @@ class ResidualKwargs(dict):  # type: ignore[type-arg]
     backward pass; the rest are the call's own keyword arguments.
     """
 
-    residual_keys: Any = ()
+    residual_keys: tuple[str, ...] = ()
 
 
 class Primitive:

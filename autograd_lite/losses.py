@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ._ops_elementwise import log, maximum, sigmoid
+from ._ops_elementwise import log, maximum, sigmoid, sigmoid_from_exp
 from ._ops_nn import log_softmax, softmax
 from ._primitive import Residuals, primitive
 from ._tensor import Tensor
@@ -122,9 +122,7 @@ def _bce_logits(z, t, reduction):  # type: ignore[no-untyped-def]
 
 def _sigmoid_from(z: Any, exp_neg_abs: Any) -> Any:
     """``sigmoid(z)``, given ``exp(-|z|)`` (or ``None``: recompute it, recorded)."""
-    if exp_neg_abs is None:
-        return sigmoid(z)
-    return np.where(z >= 0, 1, exp_neg_abs) / (1 + exp_neg_abs)
+    return sigmoid(z) if exp_neg_abs is None else sigmoid_from_exp(z, exp_neg_abs)
 
 
 _bce_logits.defvjp(
