@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .runner import CHAIN_LENGTH, TWO_LAYER_SIZES, keep_freed_memory
+from .runner import OP_CHAINS, TWO_LAYER_SIZES, keep_freed_memory
 
 
 def available() -> bool:
@@ -121,20 +121,22 @@ def _run(quick: bool) -> dict[str, float]:
         name = f"softmax MLP 64-128-10 batch=128 {str(dtype).removeprefix('torch.')}"
         out[name] = _median_time(mlp, repeats, min_time)
 
-    x = torch.randn(4, dtype=torch.float64, requires_grad=True)
-    y = (1 + 0.01 * torch.randn(4, dtype=torch.float64)).requires_grad_()
-    g = torch.ones(4, dtype=torch.float64)
-    for length, label in [(CHAIN_LENGTH, f"chain of {CHAIN_LENGTH}"), (1, "single op")]:
+    from . import workloads
 
-        def chain(length: int = length) -> None:
+    for length, both, _ in OP_CHAINS:
+        x = torch.randn(4, dtype=torch.float64, requires_grad=True)
+        c = (1 + 0.01 * torch.randn(4, dtype=torch.float64)).requires_grad_(both)
+        g = torch.ones(4, dtype=torch.float64)
+
+        def chain(length: int = length, x: Any = x, c: Any = c, g: Any = g) -> None:
             z = x
             for _ in range(length):
-                z = z * y
+                z = z * c
             z.backward(g)
             x.grad = None
-            y.grad = None
+            c.grad = None
 
-        out[f"per-op x*y (4,), {label}"] = _median_time(chain, repeats, min_time) / length
+        out[workloads.op_chain_name(length, both)] = _median_time(chain, repeats, min_time) / length
 
     return out
 

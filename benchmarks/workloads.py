@@ -180,27 +180,69 @@ def softmax_mlp(
 
 
 # --------------------------------------------------------------------------- engine overhead
-def op_chain(length: int, size: int = 4) -> Callable[[], None]:
-    """Forward and backward of ``length`` multiplications ``z = z * y`` on ``(size,)`` arrays.
+def op_chain(length: int, size: int = 4, *, both: bool = False) -> Pair:
+    """Forward and backward of ``length`` multiplications ``z = z * c`` on ``(size,)`` arrays.
 
-    Both ``x`` and ``y`` are leaves that require grad, so every op has two VJPs to run
-    and ``y``'s gradient accumulates over the chain.  ``length=1`` is the round trip
-    ``z = x * y; z.backward(g)``.
+    ``x`` is a leaf that requires grad and ``c`` a constant Tensor, so each op has one VJP
+    to run (``g * c``): the hand-written side is then two ``np.multiply`` calls per op.
+    With ``both=True`` the factor is a leaf ``y`` that requires grad too, so each op runs
+    two VJPs and ``y``'s gradient accumulates over the chain.  ``length=1`` is the round
+    trip ``z = x * y; z.backward(g)``.  The parameters compared are the gradients.
     """
     rng = np.random.default_rng(0)
-    x = ag.Tensor(rng.standard_normal(size), requires_grad=True)
-    y = ag.Tensor(1 + 0.01 * rng.standard_normal(size), requires_grad=True)
+    x0 = rng.standard_normal(size)
+    c0 = 1 + 0.01 * rng.standard_normal(size)
     g = np.ones(size)
+    x = ag.Tensor(x0.copy(), requires_grad=True)
+    c = ag.Tensor(c0.copy(), requires_grad=both)
+    grads: list[np.ndarray] = []
+    hand: list[np.ndarray] = []
 
-    def step() -> None:
+    def autograd_step() -> None:
         z = x
         for _ in range(length):
-            z = z * y
+            z = z * c
         z.backward(g)
+        grads[:] = [x.grad, c.grad] if both else [x.grad]
         x.grad = None
-        y.grad = None
+        c.grad = None
 
-    return step
+    def numpy_step() -> None:
+        if both:
+            zs = [x0]
+            z = x0
+            for _ in range(length):
+                z = z * c0
+                zs.append(z)
+            gz = g
+            gc = np.zeros(size)
+            for i in range(length - 1, -1, -1):
+                gc += gz * zs[i]
+                gz = gz * c0
+            hand[:] = [gz, gc]
+        else:
+            z = x0
+            for _ in range(length):
+                z = z * c0
+            gz = g
+            for _ in range(length):
+                gz = gz * c0
+            hand[:] = [gz]
+
+    return Pair(
+        op_chain_name(length, both),
+        autograd_step,
+        numpy_step,
+        lambda: grads,
+        lambda: hand,
+        np.dtype(np.float64),
+    )
+
+
+def op_chain_name(length: int, both: bool) -> str:
+    """The benchmark name of ``op_chain(length, both=both)``."""
+    what = "z*y, both inputs" if both else "z*c, one input"
+    return f"per-op {what}, " + (f"chain of {length}" if length > 1 else "single op")
 
 
 def tanh_chain(length: int, size: int = 4) -> tuple[Callable[[], Any], Callable[[Any], None]]:

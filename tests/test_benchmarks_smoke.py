@@ -50,7 +50,10 @@ def test_run_pair_and_table():
 
 
 def test_overhead_chain_and_memory_helpers(tmp_path):
-    runner.workloads.op_chain(3)()
+    for both in (False, True):
+        chain = workloads.op_chain(3, both=both)
+        chain.check()  # the gradients agree with the chain differentiated by hand
+        assert len(chain.autograd_params()) == (2 if both else 1)
     forward, backward = workloads.tanh_chain(50)
     backward(forward())
     flat = runner.run_flat_memory(5)
