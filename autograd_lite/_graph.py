@@ -68,34 +68,6 @@ class Node:
     guarded: tuple[Guard, ...]
     site: str | None
 
-    def __init__(
-        self,
-        prim: Primitive | None,
-        parents: tuple[Node, ...],
-        argnums: tuple[int, ...],
-        args: tuple[Any, ...] | None,
-        kwargs: dict[str, Any],
-        out: Any,
-        shape: tuple[int, ...],
-        dtype: np.dtype[Any],
-        guarded: tuple[Guard, ...] = (),
-    ) -> None:
-        # Negated so that heapq (a min-heap) pops the newest node first.
-        self.key = -next_key()
-        self.prim = prim
-        # A single parent is kept bare, not in a 1-tuple: every object that holds a Node
-        # is one more object the cycle collector walks, for each node of a deep graph.
-        self._parents = parents[0] if len(parents) == 1 else parents
-        self.argnums = argnums
-        self.args = args
-        self.kwargs = kwargs
-        self.out = out
-        self.shape = shape
-        self.dtype = dtype
-        self.sink = None
-        self.guarded = guarded
-        # ``site`` (where the op was called) is set only in anomaly mode.
-
     @property
     def parents(self) -> tuple[Node, ...]:
         """The nodes of the inputs that require grad, in the order of ``argnums``."""
@@ -110,8 +82,43 @@ class Node:
         return f"<Node {self.name} shape={self.shape} dtype={self.dtype}>"
 
 
+def new_node(
+    prim: Primitive | None,
+    parents: tuple[Node, ...],
+    argnums: tuple[int, ...],
+    args: tuple[Any, ...] | None,
+    kwargs: dict[str, Any],
+    out: Any,
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
+    guarded: tuple[Guard, ...] = (),
+) -> Node:
+    """A Node with every field set (the op call sets them inline, on its hot path).
+
+    ``Node`` itself has no ``__init__``, so that ``Node()`` allocates at the cost of a
+    plain object.
+    """
+    node = Node()
+    # Negated so that heapq (a min-heap) pops the newest node first.
+    node.key = -next_key()
+    node.prim = prim
+    # A single parent is kept bare, not in a 1-tuple: every object that holds a Node
+    # is one more object the cycle collector walks, for each node of a deep graph.
+    node._parents = parents[0] if len(parents) == 1 else parents
+    node.argnums = argnums
+    node.args = args
+    node.kwargs = kwargs
+    node.out = out
+    node.shape = shape
+    node.dtype = dtype
+    node.sink = None
+    node.guarded = guarded
+    # ``site`` (where the op was called) is set only in anomaly mode.
+    return node
+
+
 def leaf_node(tensor: Tensor) -> Node:
-    node = Node(None, (), (), None, {}, None, tensor._data.shape, tensor._data.dtype)
+    node = new_node(None, (), (), None, {}, None, tensor._data.shape, tensor._data.dtype)
     node.sink = weakref.ref(tensor)
     return node
 
@@ -310,6 +317,7 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
     state.arrays_in_vjps = True
     node: Node | None = root
     g: Any = seed
+    checked: Guard | None = None  # the guard whose array was last seen read-only
     try:
         while True:
             if node is None:
@@ -328,26 +336,25 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
             if args is None:
                 raise _freed_error(node)
             for guard in node.guarded:
-                if guard.array.flags.writeable:
-                    _check_unmodified(node)
+                # A guard shared with the node before (a constant used along a chain)
+                # was checked there: only VJPs have run since.
+                if guard is not checked:
+                    if guard.array.flags.writeable:
+                        _check_unmodified(node)
+                    checked = guard
             vjps = prim.vjps
             out = node.out
             kwargs = node.kwargs
             parents = node._parents
-            # The parent to visit next, passed on directly rather than through the heap:
-            # one that is newer than every waiting node would be popped next anyway (the
-            # common case along a chain of ops).
-            after: Node | None = None
-            g_after: Any = None
             if type(parents) is Node:
                 # One input needs a gradient, as for most ops: the loop below, unrolled.
                 i = node.argnums[0]
                 if kwargs:
                     gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
-                elif len(args) == 1:
-                    gi = vjps[i](g, out, args[0])  # type: ignore[index,misc]
                 elif len(args) == 2:
                     gi = vjps[i](g, out, args[0], args[1])  # type: ignore[index,misc]
+                elif len(args) == 1:
+                    gi = vjps[i](g, out, args[0])  # type: ignore[index,misc]
                 else:
                     gi = vjps[i](g, out, *args)  # type: ignore[index,misc]
                 if (
@@ -356,6 +363,12 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                     or gi.shape != parents.shape
                 ):
                     gi = _fit_array(gi, parents, node, i)
+                if not retain_graph:  # _free, inline
+                    node.args = None
+                    node.kwargs = NO_KWARGS
+                    node.out = None
+                    node._parents = ()
+                    node.guarded = ()
                 previous = get(parents)
                 if previous is not None:
                     grads[parents] = previous + gi
@@ -363,51 +376,59 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                     grads[parents] = gi
                     sinks.append(parents)
                 elif not heap or parents.key < heap[0][0]:
-                    after = parents
-                    g_after = gi
+                    # Newer than every waiting node, so it would be popped next anyway:
+                    # visited now, without the heap (the common case along a chain).
+                    node = parents
+                    g = gi
+                    continue
                 else:
                     grads[parents] = gi
                     heappush(heap, (parents.key, parents))
-            else:
-                n = -1 if kwargs else len(args)  # how to call the VJPs, decided once
-                for parent, i in zip(parents, node.argnums):  # type: ignore[arg-type]
-                    if n == 2:
-                        gi = vjps[i](g, out, args[0], args[1])  # type: ignore[index,misc]
-                    elif n == 1:
-                        gi = vjps[i](g, out, args[0])  # type: ignore[index,misc]
-                    elif n < 0:
-                        gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
-                    else:
-                        gi = vjps[i](g, out, *args)  # type: ignore[index,misc]
-                    # ``is not`` on dtypes: NumPy's built-in dtypes are shared instances, and
-                    # ``_fit_array`` compares properly in the rare case it is reached needlessly.
-                    if (
-                        type(gi) is not ndarray
-                        or gi.dtype is not parent.dtype
-                        or gi.shape != parent.shape
-                    ):
-                        gi = _fit_array(gi, parent, node, i)
-                    if parent is after:  # the same input twice (x * x)
-                        g_after = g_after + gi
-                        continue
-                    previous = get(parent)
-                    if previous is not None:
-                        # Out of place: ``previous`` may be shared with another branch.
-                        grads[parent] = previous + gi
-                    elif parent.prim is None:
-                        grads[parent] = gi
-                        sinks.append(parent)
-                    elif after is None and (not heap or parent.key < heap[0][0]):
-                        after = parent
-                        g_after = gi
-                    else:
-                        grads[parent] = gi
-                        heappush(heap, (parent.key, parent))
-                if after is not None and heap and heap[0][0] < after.key:
-                    # Another parent, pushed since, is newer: ``after`` waits its turn.
-                    grads[after] = g_after
-                    heappush(heap, (after.key, after))
-                    after = None
+                node = None
+                continue
+            # The parent to visit next, passed on directly rather than through the heap,
+            # as above.
+            after: Node | None = None
+            g_after: Any = None
+            n = -1 if kwargs else len(args)  # how to call the VJPs, decided once
+            for parent, i in zip(parents, node.argnums):  # type: ignore[arg-type]
+                if n == 2:
+                    gi = vjps[i](g, out, args[0], args[1])  # type: ignore[index,misc]
+                elif n == 1:
+                    gi = vjps[i](g, out, args[0])  # type: ignore[index,misc]
+                elif n < 0:
+                    gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
+                else:
+                    gi = vjps[i](g, out, *args)  # type: ignore[index,misc]
+                # ``is not`` on dtypes: NumPy's built-in dtypes are shared instances, and
+                # ``_fit_array`` compares properly in the rare case it is reached needlessly.
+                if (
+                    type(gi) is not ndarray
+                    or gi.dtype is not parent.dtype
+                    or gi.shape != parent.shape
+                ):
+                    gi = _fit_array(gi, parent, node, i)
+                if parent is after:  # the same input twice (x * x)
+                    g_after = g_after + gi
+                    continue
+                previous = get(parent)
+                if previous is not None:
+                    # Out of place: ``previous`` may be shared with another branch.
+                    grads[parent] = previous + gi
+                elif parent.prim is None:
+                    grads[parent] = gi
+                    sinks.append(parent)
+                elif after is None and (not heap or parent.key < heap[0][0]):
+                    after = parent
+                    g_after = gi
+                else:
+                    grads[parent] = gi
+                    heappush(heap, (parent.key, parent))
+            if after is not None and heap and heap[0][0] < after.key:
+                # Another parent, pushed since, is newer: ``after`` waits its turn.
+                grads[after] = g_after
+                heappush(heap, (after.key, after))
+                after = None
             if not retain_graph:  # _free, inline
                 node.args = None
                 node.kwargs = NO_KWARGS

@@ -72,7 +72,6 @@ class Guard:
                     pass
 
 
-_new_guard = object.__new__
 _weak = weakref.ref
 
 
@@ -100,7 +99,7 @@ def new_guard(array: np.ndarray) -> Guard | None:
     base = array.base
     if not array.flags.writeable:
         return None if base is None else guard_of(base)
-    guard = _new_guard(Guard)
+    guard = Guard()
     guard.base = None if base is None else guard_of(base)
     guard.waiting = None
     array.setflags(write=False)

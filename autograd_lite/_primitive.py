@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import _mode
-from ._graph import NO_KWARGS, Node, next_key
+from ._graph import NO_KWARGS, Node, new_node, next_key
 from ._guard import _guards, new_guard, protect
 from .errors import AnomalyError
 
@@ -232,7 +232,7 @@ class Primitive:
                 value = value.value
             value = np.asarray(value)
         dtype = value.dtype
-        if dtype.kind not in _REAL_KINDS:
+        if dtype not in _REAL_DTYPES:
             _check_result_kind(self.name, value, _as_tuple(parents))
         result = _new_tensor(Tensor)
         result._data = value
@@ -257,8 +257,8 @@ class Primitive:
         if _refcount(value) == 3 and (value.base is None or _owned_base(value.base, args)):
             result._owned = value
         out = value if keep_out else None
-        # Node.__init__, inline.
-        node = _new_node(Node)
+        # new_node(), inline.
+        node = Node()
         node.key = -_next_key()
         node.prim = self
         node._parents = parents
@@ -342,7 +342,7 @@ class Primitive:
             saved = tuple(raw)
         out = value if keep_out else None
         guarded = protect(saved, out, sum(1 << j for j, a in enumerate(saved) if a is not None))
-        return Node(
+        return new_node(
             self, parents, argnums, saved, kwargs or _NO_KWARGS, out, value.shape, value.dtype,
             guarded,
         )  # fmt: skip
@@ -365,7 +365,7 @@ class Primitive:
             kwargs = self._with_residuals(value, kwargs)
             value = value.value
         value = np.asarray(value)
-        if value.dtype.kind not in _REAL_KINDS:
+        if value.dtype not in _REAL_DTYPES:
             _check_result_kind(self.name, value, parents)
         if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
             raise AnomalyError(
@@ -430,7 +430,7 @@ class _BinaryUfunc(Primitive):
         if type(value) is not _ndarray:
             value = np.asarray(value)
         dtype = value.dtype
-        if dtype.kind not in _REAL_KINDS:
+        if dtype not in _REAL_DTYPES:
             _check_result_kind(self.name, value, tuple(n for n in (na, nb) if n is not None))
         result = _new_tensor(Tensor)
         result._data = value
@@ -459,7 +459,7 @@ class _BinaryUfunc(Primitive):
         if _refcount(value) == 3 and (value.base is None or _owned_base(value.base, (a, b))):
             result._owned = value
         out = value if keep_out else None
-        node = _new_node(Node)
+        node = Node()
         node.key = -_next_key()
         node.prim = self
         node._parents = parents
@@ -532,6 +532,11 @@ _NO_KWARGS = NO_KWARGS
 # What a bad input can make NumPy raise, and the documented type each one becomes.
 _INPUT_ERRORS = (ValueError, TypeError, LookupError, ArithmeticError, AttributeError)
 _REAL_KINDS = "fiub"
+# The native real dtypes, which an op's result is checked against first; any other (a
+# byte-swapped one, say) goes on to the check of its kind.
+_REAL_DTYPES = frozenset(
+    np.dtype(code) for code in np.typecodes["All"] if np.dtype(code).kind in _REAL_KINDS
+)
 
 
 def _as_tuple(parents: Any) -> tuple[Node, ...]:
@@ -549,6 +554,8 @@ def _owned_base(base: np.ndarray, args: tuple[Any, ...]) -> bool:
 
 def _check_result_kind(name: str, value: np.ndarray, parents: tuple[Node, ...]) -> None:
     kind = value.dtype.kind
+    if kind in _REAL_KINDS:
+        return
     if kind == "c":
         if parents:
             raise TypeError(
@@ -616,7 +623,6 @@ from ._tensor import Tensor  # noqa: E402  (Tensor's methods call primitives def
 _state = _mode.state
 _ndarray = np.ndarray
 _new_tensor = object.__new__
-_new_node = object.__new__
 _refcount = sys.getrefcount
 _next_key = next_key
 _guards_get = _guards.get
