@@ -233,10 +233,7 @@ def backprop(
     heap: list[tuple[int, Node]] = [(root.key, root)]
     handed_out: set[int] = {id(seed)}
     anomaly = _mode.state.anomaly
-    previous_mode = _mode.state.grad_enabled
-    previous_arrays = _mode.state.arrays_in_vjps
-    _mode.state.grad_enabled = create_graph
-    _mode.state.arrays_in_vjps = not create_graph
+    mode_before = _mode.set_state(create_graph, not create_graph, anomaly)
     # In anomaly mode NumPy's warnings are silenced so that the AnomalyError, which names
     # the op, is what gets reported.
     errstate = np.errstate(all="ignore") if anomaly else contextlib.nullcontext()
@@ -295,8 +292,7 @@ def backprop(
                 if not retain_graph:
                     _free(node)
         finally:
-            _mode.state.grad_enabled = previous_mode
-            _mode.state.arrays_in_vjps = previous_arrays
+            _mode.set_state(*mode_before)
     return results
 
 
@@ -310,11 +306,7 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
     sinks: list[Node] = []  # leaves, and nodes that ``retain_grad``, in ``grads``
     handed_out: set[int] = {id(seed)}
     pop, get, ndarray = grads.pop, grads.get, np.ndarray
-    state = _mode.state
-    previous_mode = state.grad_enabled
-    previous_arrays = state.arrays_in_vjps
-    state.grad_enabled = False
-    state.arrays_in_vjps = True
+    mode_before = _mode.set_state(False, True, False)  # reached only outside anomaly mode
     node: Node | None = root
     g: Any = seed
     checked: Guard | None = None  # the guard whose array was last seen read-only
@@ -454,8 +446,7 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
         for tensor, new_grad in updates.values():
             tensor.grad = new_grad
     finally:
-        state.grad_enabled = previous_mode
-        state.arrays_in_vjps = previous_arrays
+        _mode.set_state(*mode_before)
 
 
 def _check_unmodified(node: Node) -> None:

@@ -21,10 +21,37 @@ class _ThreadState(threading.local):
 
 
 state = _ThreadState()
-# How many threads are inside detect_anomaly(): ops read this plain global first, so that
-# anomaly mode costs nothing while no thread uses it.
-anomaly_threads = 0
-_anomaly_lock = threading.Lock()
+# How many threads are not in the default mode (recording, outside VJPs, no anomaly
+# checks).  Ops read this plain global first and look at their own thread's ``state``
+# only when it is not zero, so the common case costs no thread-local lookup.  Every
+# change of those three switches goes through :func:`set_state`, which keeps the count:
+# each thread adds one while it is out of the default mode, so zero means this thread
+# is in it.
+unusual_threads = 0
+_count_lock = threading.Lock()
+
+
+def set_state(grad_enabled: bool, arrays_in_vjps: bool, anomaly: bool) -> tuple[bool, bool, bool]:
+    """Set this thread's switches; returns the ones they replace, to restore with ``set_state``."""
+    global unusual_threads
+    s = state
+    previous = (s.grad_enabled, s.arrays_in_vjps, s.anomaly)
+    s.grad_enabled = grad_enabled
+    s.arrays_in_vjps = arrays_in_vjps
+    s.anomaly = anomaly
+    was = not previous[0] or previous[1] or previous[2]
+    now = not grad_enabled or arrays_in_vjps or anomaly
+    if was != now:
+        with _count_lock:
+            unusual_threads += 1 if now else -1
+    return previous
+
+
+def set_grad_enabled(enabled: bool) -> bool:
+    """Switch recording on this thread; returns the previous setting."""
+    previous = state.grad_enabled
+    set_state(enabled, state.arrays_in_vjps, state.anomaly)
+    return previous
 
 
 class _GradMode:
@@ -33,8 +60,7 @@ class _GradMode:
     _enabled: bool
 
     def __enter__(self) -> None:
-        self._previous = state.grad_enabled
-        state.grad_enabled = self._enabled
+        self._previous = set_grad_enabled(self._enabled)
 
     def __exit__(
         self,
@@ -42,19 +68,18 @@ class _GradMode:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        state.grad_enabled = self._previous
+        set_grad_enabled(self._previous)
 
     def __call__(self, func: F) -> F:
         enabled = self._enabled
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            previous = state.grad_enabled
-            state.grad_enabled = enabled
+            previous = set_grad_enabled(enabled)
             try:
                 return func(*args, **kwargs)
             finally:
-                state.grad_enabled = previous
+                set_grad_enabled(previous)
 
         return wrapper  # type: ignore[return-value]
 
@@ -109,12 +134,8 @@ class detect_anomaly:
     """
 
     def __enter__(self) -> None:
-        global anomaly_threads
         self._previous = state.anomaly
-        state.anomaly = True
-        if not self._previous:
-            with _anomaly_lock:
-                anomaly_threads += 1
+        set_state(state.grad_enabled, state.arrays_in_vjps, True)
 
     def __exit__(
         self,
@@ -122,8 +143,4 @@ class detect_anomaly:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        global anomaly_threads
-        state.anomaly = self._previous
-        if not self._previous:
-            with _anomaly_lock:
-                anomaly_threads -= 1
+        set_state(state.grad_enabled, state.arrays_in_vjps, self._previous)

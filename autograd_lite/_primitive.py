@@ -215,13 +215,18 @@ class Primitive:
                 f"{self.name}: takes {self._ufunc_nin} input(s) and no keyword arguments, "
                 f"got {i} and {sorted(kwargs)}"
             )
-        state = _state
-        if plain and state.arrays_in_vjps:
-            # Inside a first-order VJP: arrays in, arrays out, no Tensor wrapping.
-            value = self.fun(*args, **kwargs)
-            return value.value if type(value) is Residuals else value  # type: ignore[no-any-return]
-        if _mode.anomaly_threads and state.anomaly:
-            return self._call_checked(raw, kwargs, _as_tuple(parents), _bit_positions(grad_bits))
+        recording = True
+        if _mode.unusual_threads:  # some thread, maybe this one, is not in the default mode
+            state = _state
+            if plain and state.arrays_in_vjps:
+                # Inside a first-order VJP: arrays in, arrays out, no Tensor wrapping.
+                value = self.fun(*args, **kwargs)
+                return value.value if type(value) is Residuals else value  # type: ignore[no-any-return]
+            if state.anomaly:
+                return self._call_checked(
+                    raw, kwargs, _as_tuple(parents), _bit_positions(grad_bits)
+                )
+            recording = state.grad_enabled
         try:
             value = self.fun(*raw, **kwargs)
         except _INPUT_ERRORS as exc:
@@ -238,7 +243,7 @@ class Primitive:
         result._data = value
         result.grad = None
         result._owned = None
-        if parents is None or not state.grad_enabled:
+        if parents is None or not recording:
             result._node = None
             return result
         plan = self._save_plan.get(grad_bits | 1 << i) or self._plan(grad_bits, i)
@@ -396,10 +401,8 @@ class _BinaryUfunc(Primitive):
     def __call__(
         self, a: Any = _MISSING, b: Any = _MISSING, /, *rest: Any, **kwargs: Any
     ) -> Tensor:
-        state = _state
-        if rest or kwargs or b is _MISSING or _mode.anomaly_threads:
-            given = tuple(x for x in (a, b) if x is not _MISSING)
-            return Primitive.__call__(self, *given, *rest, **kwargs)
+        if rest or kwargs or b is _MISSING or _mode.unusual_threads:
+            return self._call_general(a, b, rest, kwargs)
         exposed = 0  # bit i: input i is an array the user may be able to write to
         if isinstance(a, Tensor):
             da = a._data
@@ -407,8 +410,6 @@ class _BinaryUfunc(Primitive):
             if a._owned is not da:
                 exposed = 1
         else:
-            if state.arrays_in_vjps and not isinstance(b, Tensor):
-                return self.fun(a, b)  # type: ignore[no-any-return]
             da = a
             na = None
             if type(a) is _ndarray:
@@ -437,14 +438,11 @@ class _BinaryUfunc(Primitive):
         result.grad = None
         result._owned = None
         if na is None:
-            if nb is None or not state.grad_enabled:
+            if nb is None:
                 result._node = None
                 return result
             parents: Any = nb
             plan = self._save_plan.get(6) or self._plan(2, 2)
-        elif not state.grad_enabled:
-            result._node = None
-            return result
         elif nb is None:
             parents = na
             plan = self._save_plan.get(5) or self._plan(1, 2)
@@ -491,6 +489,20 @@ class _BinaryUfunc(Primitive):
             node.guarded = protect(saved, None, exposed)
         result._node = node
         return result
+
+    def _call_general(self, a: Any, b: Any, rest: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """The general call, for anything but two inputs in this thread's default mode."""
+        if (
+            not rest
+            and not kwargs
+            and _state.arrays_in_vjps
+            and not isinstance(a, Tensor)
+            and not isinstance(b, Tensor)
+            and b is not _MISSING
+        ):
+            return self.fun(a, b)  # inside a first-order VJP, on arrays
+        given = tuple(x for x in (a, b) if x is not _MISSING)
+        return Primitive.__call__(self, *given, *rest, **kwargs)
 
 
 class _ArgnumVJPs:

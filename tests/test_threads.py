@@ -144,3 +144,60 @@ def test_concurrent_training_matches_sequential_training_exactly() -> None:
             np.testing.assert_array_equal(y, x, err_msg=f"thread {seed}, array {i}")
     # The models differ from each other, so a shared-state mix-up could not go unseen.
     assert not np.array_equal(alone[0][0], alone[1][0])
+
+
+def test_every_mode_switch_is_undone_in_the_count_that_ops_read_first() -> None:
+    # Ops look at their thread's mode only while some thread is out of the default one
+    # (recording, outside VJPs, no anomaly checks).  Every way in and out must keep that
+    # count, or ops would skip the look; errors and other threads included.
+    from autograd_lite import _mode
+
+    assert _mode.unusual_threads == 0
+    w = ag.Tensor([1.0, 4.0], requires_grad=True)
+
+    @ag.primitive
+    def failing(x):  # type: ignore[no-untyped-def]
+        return x * 1.0
+
+    failing.defvjp(lambda g, out, x: 1 / 0)
+    try:
+        with ag.no_grad():
+            assert _mode.unusual_threads == 1
+            assert not (w * 2).requires_grad
+            with ag.enable_grad():
+                assert _mode.unusual_threads == 0
+                assert (w * 2).requires_grad
+            raise KeyError("leave the block by an error")
+    except KeyError:
+        pass
+    assert _mode.unusual_threads == 0
+    try:
+        failing(w).sum().backward()
+    except ZeroDivisionError:
+        pass
+    assert _mode.unusual_threads == 0
+    with ag.detect_anomaly():
+        assert _mode.unusual_threads == 1
+        ag.sqrt(w).sum().backward()
+    assert _mode.unusual_threads == 0
+    ag.grad(lambda x: (x * x).sum())(w)
+    ag.no_grad()(lambda: w * 2)()
+    assert _mode.unusual_threads == 0
+
+    inside = threading.Event()
+    done = threading.Event()
+
+    def quiet() -> int:
+        with ag.no_grad():
+            inside.set()
+            assert done.wait(TIMEOUT)
+            return _mode.unusual_threads
+
+    def recording() -> bool:
+        assert inside.wait(TIMEOUT)
+        seen = _mode.unusual_threads == 1 and (w * 2).requires_grad
+        done.set()
+        return seen
+
+    assert run_threads([quiet, recording]) == [1, True]
+    assert _mode.unusual_threads == 0
