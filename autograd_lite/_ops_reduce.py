@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from ._graph import sum_to_shape
 from ._primitive import primitive
 
 
@@ -37,7 +36,15 @@ def sum_to(x, shape):  # type: ignore[no-untyped-def]
     x, shape = np.asarray(x), tuple(shape)
     if np.broadcast_shapes(shape, x.shape) != x.shape:
         raise ValueError(f"shape {shape} does not broadcast to the input's shape {x.shape}")
-    return sum_to_shape(x, shape)
+    lead = x.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and x.shape[lead + i] != 1
+    )
+    if not axes:
+        return x
+    # np.sum, not the engine's sum_to_shape: NumPy's dtype rules for integers (uint8 sums
+    # to uint64), and an array, not a bare object, for object input.
+    return np.sum(x, axis=axes, keepdims=True).reshape(shape)
 
 
 broadcast_to.defvjp(lambda g, out, x, shape: sum_to(g, x.shape))

@@ -402,7 +402,7 @@ class _BinaryUfunc(Primitive):
         self, a: Any = _MISSING, b: Any = _MISSING, /, *rest: Any, **kwargs: Any
     ) -> Tensor:
         if rest or kwargs or b is _MISSING or _mode.unusual_threads:
-            return self._call_general(a, b, rest, kwargs)
+            return self._call_general(a, b, rest, kwargs)  # type: ignore[no-any-return]
         exposed = 0  # bit i: input i is an array the user may be able to write to
         if isinstance(a, Tensor):
             da = a._data

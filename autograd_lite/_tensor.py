@@ -430,9 +430,12 @@ class Tensor:
         return reshape(self, shape)
 
     def transpose(self, *axes: Any) -> Tensor:
+        """The axes permuted as ``ndarray.transpose`` does: reversed when none are given."""
+        if not axes or (len(axes) == 1 and axes[0] is None):
+            return transpose(self, None)
         if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
-            axes = tuple(axes[0])
-        return transpose(self, axes or None)
+            axes = tuple(axes[0])  # one sequence of axes, which may be empty (a 0-d Tensor)
+        return transpose(self, axes)
 
     def flatten(self) -> Tensor:
         """The elements as one axis, in C order (``reshape(-1)``)."""
