@@ -306,7 +306,14 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
     sinks: list[Node] = []  # leaves, and nodes that ``retain_grad``, in ``grads``
     handed_out: set[int] = {id(seed)}
     pop, get, ndarray = grads.pop, grads.get, np.ndarray
-    mode_before = _mode.set_state(False, True, False)  # reached only outside anomaly mode
+    # set_state(False, True, False), written out for the common case of a thread in the
+    # default mode (no entry in ``unusual`` at all): VJPs run on arrays, unrecorded.
+    state = _mode.state
+    mode_before = _mode.set_state(False, True, False) if _mode.unusual else None
+    if mode_before is None:
+        state.grad_enabled = False
+        state.arrays_in_vjps = True
+        _mode.unusual.append(None)
     node: Node | None = root
     g: Any = seed
     checked: Guard | None = None  # the guard whose array was last seen read-only
@@ -446,7 +453,12 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
         for tensor, new_grad in updates.values():
             tensor.grad = new_grad
     finally:
-        _mode.set_state(*mode_before)
+        if mode_before is None:
+            state.grad_enabled = True
+            state.arrays_in_vjps = False
+            _mode.unusual.pop()
+        else:
+            _mode.set_state(*mode_before)
 
 
 def _check_unmodified(node: Node) -> None:

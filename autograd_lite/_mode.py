@@ -21,19 +21,18 @@ class _ThreadState(threading.local):
 
 
 state = _ThreadState()
-# How many threads are not in the default mode (recording, outside VJPs, no anomaly
-# checks).  Ops read this plain global first and look at their own thread's ``state``
-# only when it is not zero, so the common case costs no thread-local lookup.  Every
-# change of those three switches goes through :func:`set_state`, which keeps the count:
-# each thread adds one while it is out of the default mode, so zero means this thread
-# is in it.
-unusual_threads = 0
-_count_lock = threading.Lock()
+# One entry per thread that is not in the default mode (recording, outside VJPs, no
+# anomaly checks).  Ops test this plain global first and look at their own thread's
+# ``state`` only when it is not empty, so the common case costs no thread-local lookup.
+# Every change of those three switches goes through :func:`set_state` (or mirrors it, as
+# the backward pass does), which keeps the entries: a thread adds one as it leaves the
+# default mode and takes one as it returns, so an empty list means this thread is in it.
+# ``list.append`` and ``list.pop`` are atomic, so threads need no lock to share it.
+unusual: list[None] = []
 
 
 def set_state(grad_enabled: bool, arrays_in_vjps: bool, anomaly: bool) -> tuple[bool, bool, bool]:
     """Set this thread's switches; returns the ones they replace, to restore with ``set_state``."""
-    global unusual_threads
     s = state
     previous = (s.grad_enabled, s.arrays_in_vjps, s.anomaly)
     s.grad_enabled = grad_enabled
@@ -41,9 +40,10 @@ def set_state(grad_enabled: bool, arrays_in_vjps: bool, anomaly: bool) -> tuple[
     s.anomaly = anomaly
     was = not previous[0] or previous[1] or previous[2]
     now = not grad_enabled or arrays_in_vjps or anomaly
-    if was != now:
-        with _count_lock:
-            unusual_threads += 1 if now else -1
+    if now and not was:
+        unusual.append(None)
+    elif was and not now:
+        unusual.pop()
     return previous
 
 

@@ -216,7 +216,7 @@ class Primitive:
                 f"got {i} and {sorted(kwargs)}"
             )
         recording = True
-        if _mode.unusual_threads:  # some thread, maybe this one, is not in the default mode
+        if _unusual:  # some thread, maybe this one, is not in the default mode
             state = _state
             if plain and state.arrays_in_vjps:
                 # Inside a first-order VJP: arrays in, arrays out, no Tensor wrapping.
@@ -401,7 +401,7 @@ class _BinaryUfunc(Primitive):
     def __call__(
         self, a: Any = _MISSING, b: Any = _MISSING, /, *rest: Any, **kwargs: Any
     ) -> Tensor:
-        if rest or kwargs or b is _MISSING or _mode.unusual_threads:
+        if rest or kwargs or b is _MISSING or _unusual:
             return self._call_general(a, b, rest, kwargs)  # type: ignore[no-any-return]
         exposed = 0  # bit i: input i is an array the user may be able to write to
         if isinstance(a, Tensor):
@@ -633,6 +633,7 @@ def primitive(fun: Callable[..., Any]) -> Primitive:
 from ._tensor import Tensor  # noqa: E402  (Tensor's methods call primitives defined after it)
 
 _state = _mode.state
+_unusual = _mode.unusual
 _ndarray = np.ndarray
 _new_tensor = object.__new__
 _refcount = sys.getrefcount

@@ -152,7 +152,7 @@ def test_every_mode_switch_is_undone_in_the_count_that_ops_read_first() -> None:
     # count, or ops would skip the look; errors and other threads included.
     from autograd_lite import _mode
 
-    assert _mode.unusual_threads == 0
+    assert len(_mode.unusual) == 0
     w = ag.Tensor([1.0, 4.0], requires_grad=True)
 
     @ag.primitive
@@ -162,27 +162,35 @@ def test_every_mode_switch_is_undone_in_the_count_that_ops_read_first() -> None:
     failing.defvjp(lambda g, out, x: 1 / 0)
     try:
         with ag.no_grad():
-            assert _mode.unusual_threads == 1
+            assert len(_mode.unusual) == 1
             assert not (w * 2).requires_grad
             with ag.enable_grad():
-                assert _mode.unusual_threads == 0
+                assert len(_mode.unusual) == 0
                 assert (w * 2).requires_grad
             raise KeyError("leave the block by an error")
     except KeyError:
         pass
-    assert _mode.unusual_threads == 0
+    assert len(_mode.unusual) == 0
     try:
         failing(w).sum().backward()
     except ZeroDivisionError:
         pass
-    assert _mode.unusual_threads == 0
+    assert len(_mode.unusual) == 0
+    with ag.no_grad():
+        w2 = ag.Tensor([2.0], requires_grad=True)
+        with ag.enable_grad():
+            y = (w2 * w2).sum()
+        y.backward()  # a backward pass inside no_grad leaves it on
+        assert not ag.is_grad_enabled() and not (w * 2).requires_grad
+        assert len(_mode.unusual) == 1
+    np.testing.assert_array_equal(w2.grad, [4.0])
     with ag.detect_anomaly():
-        assert _mode.unusual_threads == 1
+        assert len(_mode.unusual) == 1
         ag.sqrt(w).sum().backward()
-    assert _mode.unusual_threads == 0
+    assert len(_mode.unusual) == 0
     ag.grad(lambda x: (x * x).sum())(w)
     ag.no_grad()(lambda: w * 2)()
-    assert _mode.unusual_threads == 0
+    assert len(_mode.unusual) == 0
 
     inside = threading.Event()
     done = threading.Event()
@@ -191,13 +199,13 @@ def test_every_mode_switch_is_undone_in_the_count_that_ops_read_first() -> None:
         with ag.no_grad():
             inside.set()
             assert done.wait(TIMEOUT)
-            return _mode.unusual_threads
+            return len(_mode.unusual)
 
     def recording() -> bool:
         assert inside.wait(TIMEOUT)
-        seen = _mode.unusual_threads == 1 and (w * 2).requires_grad
+        seen = len(_mode.unusual) == 1 and (w * 2).requires_grad
         done.set()
         return seen
 
     assert run_threads([quiet, recording]) == [1, True]
-    assert _mode.unusual_threads == 0
+    assert len(_mode.unusual) == 0
