@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -187,13 +188,36 @@ _cross_entropy.defvjp(
 )
 
 
+@functools.lru_cache(maxsize=8)
+def _row_numbers(n: int) -> np.ndarray:
+    """``np.arange(n)``, made once per batch size and shared: read-only."""
+    rows = np.arange(n)
+    rows.setflags(write=False)
+    return rows
+
+
+def _largest_class(classes: np.ndarray) -> Any:
+    """The largest class index, in one pass that also sees negative ones (as huge)."""
+    unsigned = _UNSIGNED.get(classes.dtype)
+    if unsigned is None:  # not a native integer dtype
+        unsigned = classes.dtype.str.replace("i", "u")
+    return _max_reduce(classes.view(unsigned), axis=None)
+
+
+_UNSIGNED = {
+    np.dtype(code): np.dtype(code.lower() if code.isupper() else code.upper())
+    for code in np.typecodes["Integer"]
+} | {np.dtype(code): np.dtype(code) for code in np.typecodes["UnsignedInteger"]}
+_max_reduce = np.maximum.reduce
+
+
 def _class_index(classes: np.ndarray, axis: int) -> tuple[Any, ...]:
     """The index selecting, at every position, the element of class ``classes[...]`` on ``axis``.
 
     Each class index appears once per position, so ``a[index] -= 1`` is safe.
     """
     if classes.ndim == 1:  # a batch of examples: the common case
-        rows = np.arange(classes.shape[0])
+        rows = _row_numbers(classes.shape[0])
         return (rows, classes) if axis == 1 else (classes, rows)
     ndim = classes.ndim
     grids = [
@@ -259,13 +283,17 @@ def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "m
     >>> round(ag.cross_entropy(z, [0, 1]).item(), 6)  # log 2
     0.693147
     """
-    _check_reduction("cross_entropy", reduction)
-    logits = _float_input("cross_entropy", logits)
+    if reduction not in _REDUCTIONS:
+        _check_reduction("cross_entropy", reduction)
+    if type(logits) is not Tensor or logits._data.dtype.kind != "f":
+        logits = _float_input("cross_entropy", logits)
     shape = logits._data.shape
     ndim = len(shape)
     if ndim == 0:
         raise ValueError("cross_entropy: logits must have at least one axis (the classes)")
-    if not isinstance(axis, (int, np.integer)) or isinstance(axis, bool):
+    if type(axis) is not int and (
+        not isinstance(axis, (int, np.integer)) or isinstance(axis, bool)
+    ):
         raise TypeError(f"cross_entropy: axis must be an integer, got {axis!r}")
     if not -ndim <= axis < ndim:
         raise ValueError(f"cross_entropy: axis {axis} is out of range for logits of shape {shape}")
@@ -280,7 +308,7 @@ def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "m
                 f"shape {shape} (axis={axis}), got {t_data.shape}"
             )
         # One pass: seen as unsigned, a negative index is larger than any depth.
-        if t_data.size and t_data.view(t_data.dtype.str.replace("i", "u")).max() >= depth:
+        if t_data.size and _largest_class(t_data) >= depth:
             raise IndexError(
                 f"cross_entropy: class indices must lie in [0, {depth}), got values from "
                 f"{t_data.min()} to {t_data.max()}"

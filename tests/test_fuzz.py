@@ -858,6 +858,17 @@ def test_cross_entropy_class_index_errors() -> None:
     np.testing.assert_allclose(z.grad, np.full((2, 3), 1 / 3) - np.eye(3)[[0, 2]])
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.uint8, np.uint64, ">i4", "<u2"])
+def test_cross_entropy_checks_class_indices_of_every_integer_dtype(dtype: Any) -> None:
+    z = ag.Tensor(np.log([[1.0, 2.0, 5.0], [4.0, 2.0, 2.0]]), requires_grad=True)
+    bad = [[0, 3], [3, 0]] + ([[-1, 0], [0, -128]] if np.dtype(dtype).kind == "i" else [])
+    for classes in bad:
+        with pytest.raises(IndexError, match="cross_entropy: class indices must lie in"):
+            ag.cross_entropy(z, np.array(classes).astype(dtype))
+    loss = ag.cross_entropy(z, np.array([2, 0]).astype(dtype), reduction="sum")
+    np.testing.assert_allclose(loss.item(), -np.log(5 / 8) - np.log(4 / 8))
+
+
 def test_log_of_a_negative_is_nan_with_numpys_warning() -> None:
     with pytest.warns(RuntimeWarning, match="invalid value"):
         out = ag.log(ag.Tensor([-1.0, 1.0]))
