@@ -434,28 +434,36 @@ class _BinaryUfunc(Primitive):
         if dtype not in _REAL_DTYPES:
             _check_result_kind(self.name, value, tuple(n for n in (na, nb) if n is not None))
         result = _new_tensor(Tensor)
-        result._data = value
         result.grad = None
-        result._owned = None
         if na is None:
             if nb is None:
+                result._data = value
+                result._owned = None
                 result._node = None
                 return result
             parents: Any = nb
-            plan = self._save_plan.get(6) or self._plan(2, 2)
+            plan = self._plan_b or self._plan(2, 2)
         elif nb is None:
             parents = na
-            plan = self._save_plan.get(5) or self._plan(1, 2)
+            plan = self._plan_a or self._plan(1, 2)
         else:
             parents = (na, nb)
-            plan = self._save_plan.get(7) or self._plan(3, 2)
+            plan = self._plan_ab or self._plan(3, 2)
         keep_out, _, argnums, nothing_kept, kept_bits = plan
-        saved: tuple[Any, ...] = nothing_kept or (
-            da if kept_bits & 1 else None,
-            db if kept_bits & 2 else None,
-        )
-        if _refcount(value) == 3 and (value.base is None or _owned_base(value.base, (a, b))):
+        if kept_bits == 2:
+            saved: tuple[Any, ...] = (None, db)
+        elif kept_bits == 1:
+            saved = (da, None)
+        elif kept_bits:
+            saved = (da, db)
+        else:
+            saved = nothing_kept
+        # Only this frame refers to a fresh result (``value`` and getrefcount's argument).
+        if _refcount(value) == 2 and (value.base is None or _owned_base(value.base, (a, b))):
             result._owned = value
+        else:
+            result._owned = None
+        result._data = value
         out = value if keep_out else None
         node = Node()
         node.key = -_next_key()
@@ -489,6 +497,28 @@ class _BinaryUfunc(Primitive):
             node.guarded = protect(saved, None, exposed)
         result._node = node
         return result
+
+    # The save plans of a two-input call, by which inputs need a gradient: the first, the
+    # second, both.  Attributes rather than dictionary entries, on the hot path.
+    _plan_a: _Plan | None = None
+    _plan_b: _Plan | None = None
+    _plan_ab: _Plan | None = None
+
+    def _plan(self, grad_bits: int, nargs: int) -> _Plan:
+        plan = Primitive._plan(self, grad_bits, nargs)
+        if nargs == 2:
+            setattr(self, ("", "_plan_a", "_plan_b", "_plan_ab")[grad_bits], plan)
+        return plan
+
+    def defvjp(self, *vjps: VJP | None) -> Callable[..., Any]:
+        """See :meth:`Primitive.defvjp`."""
+        self._plan_a = self._plan_b = self._plan_ab = None
+        return Primitive.defvjp(self, *vjps)
+
+    def defvjp_argnum(self, vjp: Callable[..., Any]) -> Callable[..., Any]:
+        """See :meth:`Primitive.defvjp_argnum`."""
+        self._plan_a = self._plan_b = self._plan_ab = None
+        return Primitive.defvjp_argnum(self, vjp)
 
     def _call_general(self, a: Any, b: Any, rest: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """The general call, for anything but two inputs in this thread's default mode."""
