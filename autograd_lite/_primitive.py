@@ -388,6 +388,7 @@ class Primitive:
 
 
 _MISSING: Any = object()  # an input that was not given
+_NOTHING_KEPT = (None, None)
 
 
 class _BinaryUfunc(Primitive):
@@ -449,7 +450,7 @@ class _BinaryUfunc(Primitive):
         else:
             parents = (na, nb)
             plan = self._plan_ab or self._plan(3, 2)
-        keep_out, _, argnums, nothing_kept, kept_bits = plan
+        keep_out, _, argnums, _, kept_bits = plan
         if kept_bits == 2:
             saved: tuple[Any, ...] = (None, db)
         elif kept_bits == 1:
@@ -457,7 +458,7 @@ class _BinaryUfunc(Primitive):
         elif kept_bits:
             saved = (da, db)
         else:
-            saved = nothing_kept
+            saved = _NOTHING_KEPT  # add, subtract: one tuple shared by every node
         # Only this frame refers to a fresh result (``value`` and getrefcount's argument).
         if _refcount(value) == 2 and (value.base is None or _owned_base(value.base, (a, b))):
             result._owned = value
