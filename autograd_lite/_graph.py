@@ -338,7 +338,7 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
                 # A guard shared with the node before (a constant used along a chain)
                 # was checked there: only VJPs have run since.
                 if guard is not checked:
-                    if guard.array.flags.writeable:
+                    if guard.array.flags["W"]:  # writeable (the short key is cheaper)
                         _check_unmodified(node)
                     checked = guard
             vjps = prim.vjps

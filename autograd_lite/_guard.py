@@ -53,7 +53,7 @@ class Guard:
             if current is not None and current is not self:
                 _guards[key] = ref  # a newer guard of the same array: not ours to remove
         if self.base is None and self.waiting is None:
-            array.setflags(write=True)  # the common case: an array that owns its memory
+            array.setflags(True)  # the common case: an array that owns its memory
             return
         base = self.base
         self.base = None  # may restore the base first, which a view needs
@@ -97,12 +97,14 @@ def new_guard(array: np.ndarray) -> Guard | None:
     its base instead, since writing to the base would change it.
     """
     base = array.base
-    if not array.flags.writeable:
+    # flags["W"] and a positional setflags: the same as ``flags.writeable`` and
+    # ``setflags(write=...)``, at half the cost, on every guard's path.
+    if not array.flags["W"]:
         return None if base is None else guard_of(base)
     guard = Guard()
     guard.base = None if base is None else guard_of(base)
     guard.waiting = None
-    array.setflags(write=False)
+    array.setflags(False)
     guard.array = array
     _guards[id(array)] = _weak(guard)
     return guard

@@ -108,7 +108,7 @@ class Tensor:
             # saved it, a view of it) may read it during backward: hand out a copy.
             if _refcount(data) > 3 or data.base is not None:
                 data = self._data = data.copy()
-        elif data.base is not None and data.flags.writeable:
+        elif data.base is not None and data.flags["W"]:  # writeable
             hold_view(data)  # a view of an array a graph saved is read-only while it does
         return data
 
