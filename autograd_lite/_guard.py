@@ -53,7 +53,7 @@ class Guard:
             if current is not None and current is not self:
                 _guards[key] = ref  # a newer guard of the same array: not ours to remove
         if self.base is None and self.waiting is None:
-            array.setflags(True)  # the common case: an array that owns its memory
+            array.setflags(True)  # type: ignore[call-arg]  # owns its memory: the common case
             return
         base = self.base
         self.base = None  # may restore the base first, which a view needs
@@ -104,7 +104,7 @@ def new_guard(array: np.ndarray) -> Guard | None:
     guard = Guard()
     guard.base = None if base is None else guard_of(base)
     guard.waiting = None
-    array.setflags(False)
+    array.setflags(False)  # type: ignore[call-arg]  # positional, as NumPy documents it
     guard.array = array
     _guards[id(array)] = _weak(guard)
     return guard
