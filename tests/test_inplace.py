@@ -168,6 +168,21 @@ def test_switching_protection_off_is_caught_by_backward_naming_the_op() -> None:
         y.sum().backward()
 
 
+def test_switching_protection_off_is_caught_along_a_chain_sharing_one_guard() -> None:
+    # Every node of the chain saves c's data under one guard, checked once per pass (at
+    # the first node the pass reaches): switched off before the pass, it is caught.
+    x = ag.Tensor([0.5, -1.0], requires_grad=True)
+    c = ag.Tensor([2.0, 3.0])
+    z = x
+    for _ in range(5):
+        z = z * c
+    c.data.flags.writeable = True
+    c.data[0] = 7.0
+    with pytest.raises(RuntimeError, match=r"op 'multiply'.*input 1.*shape \(2,\)"):
+        z.sum().backward()
+    assert x.grad is None
+
+
 def test_in_place_update_of_a_parameter_under_no_grad() -> None:
     w = ag.Tensor([1.0, 2.0], requires_grad=True)
     (w * w).sum().backward()
