@@ -292,7 +292,7 @@ def backprop(
                 if not retain_graph:
                     _free(node)
         finally:
-            _mode.set_state(*mode_before)
+            _mode.set_state(mode_before[0], mode_before[1], _mode.state.anomaly)
     return results
 
 
@@ -453,12 +453,15 @@ def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
         for tensor, new_grad in updates.values():
             tensor.grad = new_grad
     finally:
-        if mode_before is None:
+        if mode_before is None and not state.anomaly:
             state.grad_enabled = True
             state.arrays_in_vjps = False
             _mode.unusual.pop()
         else:
-            _mode.set_state(*mode_before)
+            # A VJP may have switched anomaly mode (and left it): keep it, as before, and
+            # let set_state keep the count.
+            before = mode_before or (True, False, False)
+            _mode.set_state(before[0], before[1], state.anomaly)
 
 
 def _check_unmodified(node: Node) -> None:

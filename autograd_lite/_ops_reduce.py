@@ -44,7 +44,10 @@ def sum_to(x, shape):  # type: ignore[no-untyped-def]
         return x
     # np.sum, not the engine's sum_to_shape: NumPy's dtype rules for integers (uint8 sums
     # to uint64), and an array, not a bare object, for object input.
-    return np.sum(x, axis=axes, keepdims=True).reshape(shape)
+    summed = np.sum(x, axis=axes, keepdims=True)
+    # keepdims gives ``shape`` already unless leading axes were summed; a reshape is a view
+    # of a temporary, which the op call cannot tell from an array the user holds.
+    return summed.reshape(shape).copy() if lead else summed
 
 
 broadcast_to.defvjp(lambda g, out, x, shape: sum_to(g, x.shape))

@@ -168,6 +168,21 @@ def test_switching_protection_off_is_caught_by_backward_naming_the_op() -> None:
         y.sum().backward()
 
 
+@pytest.mark.parametrize("shape", [(3,), (1, 3), (2, 1), ()])
+def test_a_sum_to_result_is_owned_like_any_op_result(shape: tuple[int, ...]) -> None:
+    # Its .data is handed out as a copy while a graph holds it, and edits to that copy
+    # change neither the graph nor the gradient.
+    w = ag.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    s = ag.sum_to(w, shape)
+    loss = (s * s).sum()
+    expected = 2 * np.broadcast_to(s.data.copy(), (2, 3))
+    d = s.data
+    assert d.flags.writeable
+    d[...] = 100.0
+    loss.backward()
+    np.testing.assert_array_equal(w.grad, expected)
+
+
 def test_switching_protection_off_is_caught_along_a_chain_sharing_one_guard() -> None:
     # Every node of the chain saves c's data under one guard, checked once per pass (at
     # the first node the pass reaches): switched off before the pass, it is caught.

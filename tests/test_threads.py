@@ -7,10 +7,11 @@ thread is provably inside the opposite mode, not merely started at about the sam
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
+import pytest
 
 import autograd_lite as ag
 
@@ -209,3 +210,32 @@ def test_every_mode_switch_is_undone_in_the_count_that_ops_read_first() -> None:
 
     assert run_threads([quiet, recording]) == [1, True]
     assert len(_mode.unusual) == 0
+
+
+def test_anomaly_mode_entered_inside_a_vjp_outlives_the_backward_pass() -> None:
+    # A VJP that enters detect_anomaly and leaves it open (a generator suspended inside
+    # the block) changes the thread's mode during the pass: the pass must restore only
+    # what it switched itself, and keep the count that ops read first.
+    from autograd_lite import _mode
+
+    def checking() -> Iterator[None]:
+        with ag.detect_anomaly():
+            yield
+
+    block = checking()
+
+    @ag.primitive
+    def enters_anomaly_mode(x):  # type: ignore[no-untyped-def]
+        return x * 1.0
+
+    enters_anomaly_mode.defvjp(lambda g, out, x: (next(block), g)[1])
+    x = ag.Tensor([1.0, 2.0], requires_grad=True)
+    try:
+        enters_anomaly_mode(x).sum().backward()
+        assert _mode.state.anomaly and len(_mode.unusual) == 1
+        with pytest.raises(ag.errors.AnomalyError, match="op 'log'"):
+            ag.log(ag.Tensor([0.0]))
+    finally:
+        assert next(block, "left") == "left"  # the generator leaves its block
+    assert not _mode.state.anomaly and len(_mode.unusual) == 0
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0])
