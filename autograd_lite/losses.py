@@ -204,10 +204,10 @@ def _largest_class(classes: np.ndarray) -> Any:
     return _max_reduce(classes.view(unsigned), axis=None)
 
 
-_UNSIGNED = {
-    np.dtype(code): np.dtype(code.lower() if code.isupper() else code.upper())
-    for code in np.typecodes["Integer"]
-} | {np.dtype(code): np.dtype(code) for code in np.typecodes["UnsignedInteger"]}
+# Signed integer codes are lower case, their unsigned twins the same letter upper case.
+_UNSIGNED = {np.dtype(code): np.dtype(code.upper()) for code in np.typecodes["Integer"]} | {
+    np.dtype(code): np.dtype(code) for code in np.typecodes["UnsignedInteger"]
+}
 _max_reduce = np.maximum.reduce
 
 
