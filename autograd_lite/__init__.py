@@ -34,6 +34,7 @@ from ._ops_nn import log_softmax, softmax
 from ._ops_reduce import broadcast_to, max, mean, min, sum, sum_to
 from ._ops_shape import astype, getitem, reshape, swapaxes, transpose
 from ._primitive import Primitive, Residuals, primitive
+from .compiler.compiled import compile
 from .functional import grad, hessian, hvp, jacobian, value_and_grad
 from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy
 from .serialization import load, save
@@ -55,6 +56,7 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "broadcast_to",
     "closed_form",
+    "compile",
     "concatenate",
     "cross_entropy",
     "data",

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _mode
+from ._arrays import asarray, is_view
 from ._guard import Guard
+from .compiler.values import current as _current_recorder
 from .errors import AnomalyError, GraphFreedError, NotDifferentiableError
 
 if TYPE_CHECKING:
@@ -177,7 +179,7 @@ def _fit(g: Any, parent: Node, node: Node, argnum: int, create_graph: bool) -> A
 def _fit_array(g: Any, parent: Node, node: Node, argnum: int) -> Any:
     """``_fit`` for a first-order pass: the gradient as an array of the input's shape and dtype."""
     if type(g) is not np.ndarray:
-        g = np.asarray(g._data if isinstance(g, _tensor.Tensor) else g)
+        g = asarray(g._data if isinstance(g, _tensor.Tensor) else g)
     shape = parent.shape
     if g.shape != shape:
         summed = sum_to_shape(g, shape)
@@ -223,7 +225,8 @@ def backprop(
     With ``create_graph=True`` the VJPs receive Tensors and run with recording on, so the
     returned gradients are Tensors that can be differentiated again.
     """
-    if targets is None and not create_graph and not _mode.state.anomaly:
+    state = _mode.state
+    if targets is None and not create_graph and not state.anomaly and not state.tracing:
         _backward(root, seed, retain_graph)
         return {}
     target_set = None if targets is None else set(targets)
@@ -233,6 +236,8 @@ def backprop(
     heap: list[tuple[int, Node]] = [(root.key, root)]
     handed_out: set[int] = {id(seed)}
     anomaly = _mode.state.anomaly
+    recorder = _current_recorder() if state.tracing else None
+    label_before = None if recorder is None else (recorder.label, recorder.site)
     mode_before = _mode.set_state(create_graph, not create_graph, anomaly)
     # In anomaly mode NumPy's warnings are silenced so that the AnomalyError, which names
     # the op, is what gets reported.
@@ -256,6 +261,9 @@ def backprop(
                     raise _freed_error(node)
                 if node.guarded:
                     _check_unmodified(node)
+                if recorder is not None:  # ag.compile's trace: label the VJPs' statements
+                    recorder.label = "backward of " + prim.name
+                    recorder.site = node.site or recorder.site
                 vjps = prim.vjps
                 kwargs = node.kwargs
                 if create_graph:
@@ -293,6 +301,8 @@ def backprop(
                     _free(node)
         finally:
             _mode.set_state(mode_before[0], mode_before[1], _mode.state.anomaly)
+            if recorder is not None and label_before is not None:
+                recorder.label, recorder.site = label_before
     return results
 
 
@@ -538,15 +548,15 @@ def _write_sink(node: Node, g: Any, handed_out: set[int]) -> None:
 def _sum_into_grad(tensor: Tensor, g: Any, handed_out: set[int]) -> Any:
     """What ``tensor.grad`` becomes once ``g`` is added to it (no Tensor is changed)."""
     if type(g) is not np.ndarray:
-        g = np.asarray(g.data if hasattr(g, "data") else g)
+        g = asarray(g._data if isinstance(g, _tensor.Tensor) else g)
     if tensor.grad is None:
         # A gradient array may be shared by several nodes (``add`` hands ``g`` to both of
         # its inputs) or be a view; every .grad must be an array of its own.
-        if g.base is not None or id(g) in handed_out:
+        if is_view(g) or id(g) in handed_out:
             g = g.copy()
         handed_out.add(id(g))
         return g
-    return np.asarray(tensor.grad + g)  # a 0-d sum would be a NumPy scalar
+    return asarray(tensor.grad + g)  # a 0-d sum would be a NumPy scalar
 
 
 def _reaching(root: Node, targets: set[Node]) -> set[Node]:

@@ -18,6 +18,8 @@ class _ThreadState(threading.local):
     anomaly: bool = False  # inside detect_anomaly()
     # Set while first-order VJPs run: ops called on plain arrays then return plain arrays.
     arrays_in_vjps: bool = False
+    # Set while ag.compile traces a function on this thread: ops take the recording path.
+    tracing: bool = False
 
 
 state = _ThreadState()
@@ -45,6 +47,17 @@ def set_state(grad_enabled: bool, arrays_in_vjps: bool, anomaly: bool) -> tuple[
     elif was and not now:
         unusual.pop()
     return previous
+
+
+def begin_trace() -> None:
+    """Mark this thread as tracing (it then counts as out of the default mode)."""
+    state.tracing = True
+    unusual.append(None)
+
+
+def end_trace() -> None:
+    state.tracing = False
+    unusual.pop()
 
 
 def set_grad_enabled(enabled: bool) -> bool:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ._arrays import asarray
 from ._ops_elementwise import log, where
 from ._primitive import Primitive, primitive
 
@@ -76,7 +77,7 @@ def _mT(x: Any) -> Any:
 # vector shows in g's rank: out = a @ b drops one axis for each vector operand.
 def _matmul_vjp_a(g, out, a, b):  # type: ignore[no-untyped-def]
     if not hasattr(b, "ndim"):  # the operand was given as a list
-        b = np.asarray(b)
+        b = asarray(b)
     if b.ndim == 1:  # (..., n, k) @ (k,), or a dot product
         return g[..., None] * b if g.ndim else g * b
     if g.ndim == b.ndim - 1:  # a is a vector: (k,) @ (..., k, m)
@@ -86,7 +87,7 @@ def _matmul_vjp_a(g, out, a, b):  # type: ignore[no-untyped-def]
 
 def _matmul_vjp_b(g, out, a, b):  # type: ignore[no-untyped-def]
     if not hasattr(a, "ndim"):  # the operand was given as a list
-        a = np.asarray(a)
+        a = asarray(a)
     if a.ndim == 1:  # (k,) @ (..., k, m), or a dot product
         return a[:, None] * g[..., None, :] if g.ndim else g * a
     if g.ndim == a.ndim - 1:  # b is a vector: (..., n, k) @ (k,)

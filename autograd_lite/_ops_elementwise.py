@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ._arrays import asarray
 from ._primitive import Primitive, primitive
 
 exp: Primitive = primitive(np.exp)
@@ -36,7 +37,7 @@ def sigmoid(x):  # type: ignore[no-untyped-def]
     Computed from ``exp(-|x|)``, which never overflows, so ``sigmoid(±1000)`` is exactly
     1 and 0 without warnings.
     """
-    x = np.asarray(x)
+    x = asarray(x)
     if x.dtype.kind != "f":
         if x.dtype.kind not in "biu":
             raise TypeError(f"expects a real input, got dtype {x.dtype}")

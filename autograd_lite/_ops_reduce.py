@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
+from ._arrays import asarray
 from ._primitive import primitive
 
 
@@ -33,7 +34,7 @@ def broadcast_to(x, shape):  # type: ignore[no-untyped-def]
 @primitive
 def sum_to(x, shape):  # type: ignore[no-untyped-def]
     """Sum ``x`` down to ``shape``: the adjoint of broadcasting ``shape`` up to ``x.shape``."""
-    x, shape = np.asarray(x), tuple(shape)
+    x, shape = asarray(x), tuple(shape)
     if np.broadcast_shapes(shape, x.shape) != x.shape:
         raise ValueError(f"shape {shape} does not broadcast to the input's shape {x.shape}")
     lead = x.ndim - len(shape)

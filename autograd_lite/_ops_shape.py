@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from ._arrays import asarray
 from ._primitive import primitive
 
 
@@ -45,7 +46,7 @@ swapaxes.defvjp(lambda g, out, x, axis1, axis2: swapaxes(g, axis1, axis2))
 @primitive
 def astype(x, dtype):  # type: ignore[no-untyped-def]
     """``x`` converted to ``dtype``; the gradient is converted back."""
-    return np.asarray(x).astype(dtype)
+    return asarray(x).astype(dtype)
 
 
 astype.defvjp(lambda g, out, x, dtype: astype(g, x.dtype))
@@ -60,7 +61,7 @@ def _is_basic(index: Any) -> bool:
 @primitive
 def getitem(x, index):  # type: ignore[no-untyped-def]
     """``x[index]`` for basic and advanced indexing."""
-    return np.asarray(x)[index]
+    return asarray(x)[index]
 
 
 @primitive

@@ -28,9 +28,12 @@ from typing import Any
 import numpy as np
 
 from . import _mode
+from ._arrays import asarray
 from ._graph import NO_KWARGS, Node, new_node, next_key
 from ._guard import _guards, new_guard, protect
-from .errors import AnomalyError
+from .compiler.values import TracedArray
+from .compiler.values import current as _current_recorder
+from .errors import AnomalyError, TraceError
 
 VJP = Callable[..., Any]
 
@@ -222,6 +225,8 @@ class Primitive:
                 # Inside a first-order VJP: arrays in, arrays out, no Tensor wrapping.
                 value = self.fun(*args, **kwargs)
                 return value.value if type(value) is Residuals else value  # type: ignore[no-any-return]
+            if state.tracing:
+                return self._call_traced(args, kwargs)
             if state.anomaly:
                 return self._call_checked(
                     raw, kwargs, _as_tuple(parents), _bit_positions(grad_bits)
@@ -241,7 +246,7 @@ class Primitive:
             _check_result_kind(self.name, value, _as_tuple(parents))
         result = _new_tensor(Tensor)
         result._data = value
-        result.grad = None
+        result._grad = None
         result._owned = None
         if parents is None or not recording:
             result._node = None
@@ -352,6 +357,68 @@ class Primitive:
             guarded,
         )  # fmt: skip
 
+    def _call_traced(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor:
+        """``__call__`` while ag.compile traces: the NumPy calls of the forward are recorded.
+
+        No guards and no ownership bookkeeping: the program that the trace becomes holds
+        no Tensors, and the trace itself runs on copies.
+        """
+        recorder = _current_recorder()
+        assert recorder is not None  # state.tracing is set with it
+        raw: list[Any] = []
+        parents: list[Node] = []
+        argnums: list[int] = []
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                raw.append(recorder.tensor_data(a))
+                if a._node is not None:
+                    parents.append(a._node)
+                    argnums.append(i)
+            else:
+                raw.append(a)
+        if self._ufunc_nin and (len(raw) != self._ufunc_nin or kwargs):
+            raise TypeError(
+                f"{self.name}: takes {self._ufunc_nin} input(s) and no keyword arguments, "
+                f"got {len(raw)} and {sorted(kwargs)}"
+            )
+        site = recorder.user_site()
+        label_before, site_before = recorder.label, recorder.site
+        recorder.label, recorder.site = self.name, site
+        try:
+            value = self.fun(*raw, **kwargs)
+        except _INPUT_ERRORS as exc:
+            raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(raw)})") from exc
+        finally:
+            recorder.label, recorder.site = label_before, site_before
+        if type(value) is Residuals:
+            merged = ResidualKwargs(kwargs, **value.saved)
+            merged.residual_keys = tuple(value.saved)
+            kwargs = merged
+            value = value.value
+        value = asarray(value)
+        if type(value) is not TracedArray and any(type(r) is TracedArray for r in raw):
+            raise TraceError(
+                f"op '{self.name}' at {site} computed its result outside the trace (a NumPy "
+                "path that does not dispatch on traced arrays, such as np.asarray or "
+                "np.array); write its forward with NumPy functions applied to its inputs"
+            )
+        if value.dtype not in _REAL_DTYPES:
+            _check_result_kind(self.name, value, tuple(parents))
+        if not parents or not _state.grad_enabled:
+            return Tensor._from_node(value, None)
+        keep_out, drop, plan_argnums, saved, _ = self._plan(sum(1 << i for i in argnums), len(raw))
+        if saved is None:
+            if drop:
+                for j in drop:
+                    raw[j] = None
+            saved = tuple(raw)
+        node = new_node(
+            self, tuple(parents), plan_argnums, saved, kwargs or _NO_KWARGS,
+            value if keep_out else None, value.shape, value.dtype,
+        )  # fmt: skip
+        node.site = site
+        return Tensor._from_node(value, node)
+
     def _call_checked(
         self,
         raw: list[Any],
@@ -435,7 +502,7 @@ class _BinaryUfunc(Primitive):
         if dtype not in _REAL_DTYPES:
             _check_result_kind(self.name, value, tuple(n for n in (na, nb) if n is not None))
         result = _new_tensor(Tensor)
-        result.grad = None
+        result._grad = None
         if na is None:
             if nb is None:
                 result._data = value

@@ -10,9 +10,12 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import _graph, _mode
+from ._arrays import asarray
 from ._graph import Node
 from ._guard import hold_view
-from .errors import NumpyOnTensorError
+from .compiler.values import UNREAD, TracedArray
+from .compiler.values import current as _current_recorder
+from .errors import NumpyOnTensorError, TraceError
 
 _refcount = sys.getrefcount
 _UNSUPPORTED_KINDS = "OSUVMm"  # object, strings, void, datetimes
@@ -59,10 +62,10 @@ class Tensor:
     array([2., 4., 6.])
     """
 
-    __slots__ = ("__weakref__", "_data", "_node", "_owned", "grad")
+    __slots__ = ("__weakref__", "_data", "_grad", "_node", "_owned")
 
     _data: NDArray[Any]
-    grad: NDArray[Any] | None
+    _grad: NDArray[Any] | None
     _node: Node | None
     # ``_data`` itself while it is a recorded op's fresh result that has never been handed
     # out: no one else can write to it, so graphs that save it need not guard it.
@@ -73,20 +76,22 @@ class Tensor:
     ) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        arr = np.asarray(data, dtype=dtype)
+        arr = asarray(data, dtype=dtype)
         _check_dtype(arr, requires_grad)
         self._data = arr
-        self.grad = None
+        self._grad = None
         self._node = None
         self._owned = None
         if requires_grad:
             self._node = _graph.leaf_node(self)
+        if _mode.unusual and _mode.state.tracing:
+            _current_recorder().born(self)  # type: ignore[union-attr]
 
     @classmethod
     def _from_node(cls, data: NDArray[Any], node: Node | None) -> Tensor:
         t = object.__new__(cls)
         t._data = data
-        t.grad = None
+        t._grad = None
         t._node = node
         t._owned = None
         return t
@@ -102,6 +107,8 @@ class Tensor:
         and the copy becomes the Tensor's array from then on.
         """
         data = self._data
+        if type(data) is TracedArray:  # inside ag.compile's trace: no guards, no copies
+            return data
         if self._owned is data:
             self._owned = None
             # Anything beyond this Tensor, this frame and the call's argument (a node that
@@ -116,6 +123,18 @@ class Tensor:
     def data(self, value: NDArray[Any]) -> None:
         self._data = value
         self._owned = None
+
+    @property
+    def grad(self) -> NDArray[Any] | None:
+        """The accumulated gradient (see the class docstring); ``None`` until a backward pass."""
+        grad: Any = self._grad
+        if grad is UNREAD:  # inside ag.compile's trace: the first read makes it an input
+            grad = _current_recorder().read_grad(self)  # type: ignore[union-attr]
+        return grad  # type: ignore[no-any-return]
+
+    @grad.setter
+    def grad(self, value: NDArray[Any] | None) -> None:
+        self._grad = value
 
     @property
     def requires_grad(self) -> bool:
@@ -210,7 +229,7 @@ class Tensor:
             seed = np.empty(self._data.shape, self._data.dtype)
             seed.fill(1)
         else:
-            seed = grad._data if isinstance(grad, Tensor) else np.asarray(grad)
+            seed = grad._data if isinstance(grad, Tensor) else asarray(grad)
             if seed.shape != self.shape:
                 raise ValueError(
                     f"backward: grad has shape {seed.shape}, but the Tensor has shape {self.shape}"
@@ -261,6 +280,12 @@ class Tensor:
         return self._data.item()
 
     def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> NDArray[Any]:
+        if type(self._data) is TracedArray:
+            raise TraceError(
+                f"np.asarray() of a traced Tensor (shape {self.shape}) at "
+                f"{_current_recorder().user_site()} inside a compiled function would take its "  # type: ignore[union-attr]
+                "values out of the trace; use autograd_lite's ops, or return the Tensor"
+            )
         if self._node is not None:
             raise NumpyOnTensorError(
                 f"NumPy was asked to convert a Tensor of shape {self.shape} that requires grad "
@@ -407,6 +432,8 @@ class Tensor:
             raise ValueError(f"int: {exc}") from exc
 
     def __iter__(self) -> Iterator[Tensor]:
+        if type(self._data) is TracedArray:
+            iter(self._data)  # raises TraceError: a trace does not iterate over values
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d Tensor")
         return (self[i] for i in range(len(self._data)))

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import closed_form, data, nn, optim, viz
+from .compiler.compiled import compile
 from ._mode import no_grad
 from ._tensor import Tensor
 from .losses import binary_cross_entropy_with_logits, cross_entropy
@@ -93,11 +94,25 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--save", metavar="PATH", help="write the trained weights (.npz)")
     train.add_argument("--plot", metavar="PATH", help="write loss and accuracy curves (.png)")
     train.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    train.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="run the training step eagerly instead of through ag.compile (same results)",
+    )
     train.set_defaults(run=cmd_train)
 
     check = sub.add_parser("check", help="compare autograd, closed-form and numerical gradients")
     check.add_argument("--seed", type=int, default=0)
     check.set_defaults(run=cmd_check)
+
+    source = sub.add_parser(
+        "source", help="print the tutorial network's compiled backward pass as NumPy code"
+    )
+    source.add_argument("--activation", choices=tuple(nn.ACTIVATIONS), default="tanh")
+    source.add_argument(
+        "--step", action="store_true", help="a whole training step: zero_grad, backward, SGD"
+    )
+    source.set_defaults(run=cmd_source)
 
     graph = sub.add_parser("graph", help="write the tutorial network's graph as Graphviz DOT")
     graph.add_argument("--out", metavar="PATH", help="file to write (default: standard output)")
@@ -207,14 +222,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     history: dict[str, list[float]] = {"loss": [], "train": [], "test": []}
     bar = _progress(args.epochs, not args.no_progress)
     epochs = bar if bar is not None else range(args.epochs)
+
+    def train_step(Xb: NDArray[Any], yb: NDArray[Any]) -> Tensor:
+        opt.zero_grad()
+        loss = task.loss(task.logits(Xb), yb)
+        loss.backward()
+        opt.step()
+        return loss
+
+    step = train_step if args.no_compile else compile(train_step)
     for _ in epochs:
         total = 0.0
         for Xb, yb in loader:
-            opt.zero_grad()
-            loss = task.loss(task.logits(Xb), yb)
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(yb)
+            total += step(Xb, yb).item() * len(yb)
         history["loss"].append(total / len(split.y_train))
         history["train"].append(task.accuracy(split.X_train, split.y_train))
         history["test"].append(task.accuracy(split.X_test, split.y_test))
@@ -224,9 +244,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         bar.close()
     elapsed = time.perf_counter() - start
     kind = "two-layer network" if task.binary else "softmax classifier"
+    mode = "eager" if args.no_compile else "compiled"
     print(
         f"{args.dataset}: {kind}, {args.hidden} {args.activation} units, "
-        f"{args.epochs} epochs of {args.optimizer} (lr {args.lr}) in {elapsed:.2f} s"
+        f"{args.epochs} epochs of {args.optimizer} (lr {args.lr}, {mode}) in {elapsed:.2f} s"
     )
     print(f"final loss: {history['loss'][-1]:.4f}")
     print(f"train accuracy: {history['train'][-1]:.4f}")
@@ -337,6 +358,39 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{NUMERICAL_RTOL:g} to finite differences)"
     )
     return 0 if ok else 1
+
+
+# --------------------------------------------------------------------- source
+def tutorial_source(activation: str = "tanh", step: bool = False) -> str:
+    """The compiled program of the tutorial network's gradient (or training step).
+
+    The network of the post with n0=3 inputs, n1=4 hidden units and m=5 examples: the
+    loss is ``bce_with_logits(Z2, Y, "sum") / m``, so that the generated backward pass
+    lines up with the post's dZ2, dW2, db2, dZ1, dW1, db1.
+    """
+    gen = np.random.default_rng(0)
+    net = nn.TwoLayerNet(3, 4, 1, activation=activation, rng=gen)
+    X = gen.normal(size=(3, 5))
+    Y = (gen.random((1, 5)) < 0.5).astype(np.float64)
+    opt = optim.SGD(net.parameters(), lr=0.1)
+
+    def gradients(X: NDArray[Any], Y: NDArray[Any]) -> Tensor:
+        net.zero_grad()
+        m = X.shape[1]
+        loss = binary_cross_entropy_with_logits(net(X), Y, reduction="sum") / m
+        loss.backward()
+        if step:
+            opt.step()
+        return loss
+
+    gradients.__name__ = "training_step" if step else "gradients"
+    return compile(gradients).source(X, Y)
+
+
+def cmd_source(args: argparse.Namespace) -> int:
+    """Print the generated program."""
+    sys.stdout.write(tutorial_source(args.activation, args.step))
+    return 0
 
 
 # --------------------------------------------------------------------- graph

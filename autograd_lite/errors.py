@@ -31,3 +31,14 @@ class AnomalyError(FloatingPointError):
     Raised only inside :func:`autograd_lite.detect_anomaly`; the message names the op and
     the file and line where it was called.
     """
+
+
+class TraceError(RuntimeError):
+    """:func:`autograd_lite.compile` met something that a recorded program cannot replay.
+
+    Raised while tracing, naming the call and the user's file and line: a traced value
+    turned into a Python value (``bool``, ``float``, ``int``, ``.item()``, ``.tolist()``,
+    iteration, ``np.asarray``), or an array computed by a path the trace cannot see.  A
+    trace that raises changes nothing: parameters, ``.grad`` and optimizer state are as
+    they were before the call.
+    """

@@ -12,12 +12,14 @@ never confuse their variables: for ``f(x) = grad(lambda y: x * y)(x)``, ``f'(x) 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from . import _mode
+from ._arrays import asarray
 from ._graph import Node, backprop
 from ._ops_join import stack
 from ._primitive import primitive
@@ -45,7 +47,7 @@ def _variable(x: Any) -> Tensor:
     """A fresh variable to differentiate with respect to, still connected to ``x``'s graph."""
     if isinstance(x, Tensor) and x._node is not None:
         return _identity(x)
-    data = x.data if isinstance(x, Tensor) else np.asarray(x)
+    data = x.data if isinstance(x, Tensor) else asarray(x)
     if data.dtype.kind in "biu":
         data = data.astype(np.float64)
     return Tensor(data, requires_grad=True)
@@ -80,7 +82,7 @@ def _gradients(out: Tensor, seed: Any, variables: list[Tensor], nested: bool) ->
         if nested:
             grads.append(g if isinstance(g, Tensor) else Tensor(g))
         else:
-            grads.append(g.data if isinstance(g, Tensor) else np.asarray(g))
+            grads.append(g.data if isinstance(g, Tensor) else asarray(g))
     return grads
 
 
@@ -114,6 +116,7 @@ def value_and_grad(
     single = isinstance(argnums, (int, np.integer))
     nums = (int(argnums),) if single else tuple(argnums)  # type: ignore[arg-type]
 
+    @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         for i in nums:
             if not -len(args) <= i < len(args):
@@ -150,6 +153,7 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..
     """
     vg = value_and_grad(f, argnums)
 
+    @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
         return vg(*args, **kwargs)[1]
 
@@ -170,6 +174,7 @@ def jacobian(f: Callable[..., Any], argnum: int = 0) -> Callable[..., Any]:
            [0., 4.]])
     """
 
+    @functools.wraps(f)
     def transformed(*args: Any, **kwargs: Any) -> Any:
         nested = _nested(args)
         call_args = list(args)

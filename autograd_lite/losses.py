@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ._arrays import asarray, is_traced, runtime_check
 from ._ops_elementwise import log, maximum, sigmoid, sigmoid_from_exp
 from ._ops_nn import log_softmax, softmax
 from ._primitive import Residuals, primitive
@@ -58,7 +59,7 @@ def _float_input(op: str, x: Any) -> Tensor:
 
 def _targets_like(op: str, inputs: Tensor, targets: Any) -> Any:
     """Targets checked against the inputs' shape and converted to the inputs' float dtype."""
-    data = targets._data if isinstance(targets, Tensor) else np.asarray(targets)
+    data = targets._data if isinstance(targets, Tensor) else asarray(targets)
     dtype = data.dtype
     if dtype.kind not in "biuf":
         raise TypeError(f"{op}: targets must be real numbers, got dtype {dtype}")
@@ -196,6 +197,16 @@ def _row_numbers(n: int) -> np.ndarray:
     return rows
 
 
+def _check_classes(classes: np.ndarray, depth: int) -> None:
+    """Raise IndexError unless every class index lies in ``[0, depth)``."""
+    # One pass: seen as unsigned, a negative index is larger than any depth.
+    if classes.size and _largest_class(classes) >= depth:
+        raise IndexError(
+            f"cross_entropy: class indices must lie in [0, {depth}), got values from "
+            f"{classes.min()} to {classes.max()}"
+        )
+
+
 def _largest_class(classes: np.ndarray) -> Any:
     """The largest class index, in one pass that also sees negative ones (as huge)."""
     unsigned = _UNSIGNED.get(classes.dtype)
@@ -259,13 +270,20 @@ def _ce_indices_vjp(  # type: ignore[no-untyped-def]
         picked = g  # one upstream gradient per position
         scale = _ce_scale(g, axis, reduction, count)
     else:  # a scalar loss; an empty batch (count 0) has nothing to scale
-        picked = scale = g.item() / count if reduction == "mean" and count else g.item()
+        # A Python number where possible (a trace keeps g an array: it changes per call).
+        g_value = g if is_traced(g) else g.item()
+        picked = scale = g_value / count if reduction == "mean" and count else g_value
     delta = exp * (scale / total)
     delta[index] -= picked
     return delta
 
 
 _cross_entropy_indices.defvjp(_ce_indices_vjp, None)
+
+# The fused losses' primitives go by their public names in error messages and programs.
+_bce.name = "binary_cross_entropy"
+_bce_logits.name = "binary_cross_entropy_with_logits"
+_cross_entropy.name = _cross_entropy_indices.name = "cross_entropy"
 
 
 def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "mean") -> Tensor:
@@ -299,7 +317,7 @@ def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "m
         raise ValueError(f"cross_entropy: axis {axis} is out of range for logits of shape {shape}")
     axis %= ndim
     depth = shape[axis]
-    t_data = targets._data if isinstance(targets, Tensor) else np.asarray(targets)
+    t_data = targets._data if isinstance(targets, Tensor) else asarray(targets)
     if t_data.dtype.kind in "iu":
         expected = shape[:axis] + shape[axis + 1 :]
         if t_data.shape != expected:
@@ -307,12 +325,7 @@ def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "m
                 f"cross_entropy: class-index targets must have shape {expected} for logits of "
                 f"shape {shape} (axis={axis}), got {t_data.shape}"
             )
-        # One pass: seen as unsigned, a negative index is larger than any depth.
-        if t_data.size and _largest_class(t_data) >= depth:
-            raise IndexError(
-                f"cross_entropy: class indices must lie in [0, {depth}), got values from "
-                f"{t_data.min()} to {t_data.max()}"
-            )
+        runtime_check(_check_classes, t_data, depth)
         # The graph keeps the index with a copy of the classes, so the caller's array
         # stays theirs to change (an array of its own would need write protection).
         index = _class_index(t_data.copy(), axis)

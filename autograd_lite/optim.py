@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._tensor import Tensor
+from .compiler.values import current as current_recorder
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -83,6 +84,9 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter that has a gradient."""
+        recorder = current_recorder()
+        if recorder is not None:  # inside ag.compile's trace: hyperparameters become inputs
+            recorder.track_optimizer(self)
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
@@ -240,7 +244,7 @@ class SGD(Optimizer):
         if mu:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = np.array(g, dtype=p.dtype, copy=True)
+                buf = state["momentum_buffer"] = g.astype(p.dtype, copy=True)
             else:
                 buf *= mu
                 buf += (1 - group["dampening"]) * g

@@ -40,6 +40,8 @@ TWO_LAYER_SIZES = [
     (30, 16, 64, 2.0),
 ]
 SOFTMAX_TARGET = 1.3
+COMPILED_TARGET = 1.0  # every compiled training step, against the hand-written one
+COMPILED_CHAIN_TARGET = 1.2
 OP_TARGET_US = 2.5
 CHAIN_LENGTH = 100
 DEEP_LENGTHS = [10**4, 10**5, 10**6]
@@ -283,6 +285,27 @@ def run_deep_chains(config: Config) -> list[Result]:
     return results
 
 
+def run_trace_time() -> Result:
+    """How long ``ag.compile`` takes to trace the post's training step (30-16, m=64)."""
+    pair = workloads.two_layer(30, 16, 64, compiled=True)
+    t0 = time.perf_counter()
+    pair.autograd_step()  # the first call: trace, then one run of the program
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pair.autograd_step()
+    later = time.perf_counter() - t0
+    return Result(
+        name="trace time, two-layer 30-16 m=64 step",
+        unit="s",
+        autograd=first,
+        numpy=None,
+        ratio=None,
+        target=None,
+        met=None,
+        note=f"first call (trace + run) {first * 1e3:.1f} ms, a later call {later * 1e6:.0f} us",
+    )
+
+
 # --------------------------------------------------------------------------- memory
 def _peak_bytes(step: Callable[[], Any]) -> int:
     gc.collect()
@@ -402,8 +425,6 @@ def run_suite(
                 pair_name = f"two-layer {n0}-{n1} m={m} {np.dtype(dtype).name}"
                 if not config.wants(pair_name):
                     continue
-                say(pair_name)
-                pair = workloads.two_layer(n0, n1, m, dtype)
                 cfg = config
                 if large:
                     cfg = Config(
@@ -411,12 +432,26 @@ def run_suite(
                         min_time=0.0,
                         clock=config.clock,
                     )
-                results.append(run_pair(pair, target, cfg))
+                for compiled, goal in ((False, target), (True, COMPILED_TARGET)):
+                    pair = workloads.two_layer(n0, n1, m, dtype, compiled=compiled)
+                    if config.wants(pair.name):
+                        say(pair.name)
+                        results.append(run_pair(pair, goal, cfg))
         for dtype in (np.float64, np.float32):
-            pair = workloads.softmax_mlp(dtype=dtype)
-            if config.wants(pair.name):
-                say(pair.name)
-                results.append(run_pair(pair, SOFTMAX_TARGET, config))
+            for compiled, goal in ((False, SOFTMAX_TARGET), (True, COMPILED_TARGET)):
+                pair = workloads.softmax_mlp(dtype=dtype, compiled=compiled)
+                if config.wants(pair.name):
+                    say(pair.name)
+                    results.append(run_pair(pair, goal, config))
+        if config.wants("compiled chain"):
+            say("compiled chain")
+            pair = workloads.op_chain(CHAIN_LENGTH, compiled=True)
+            result = run_pair(pair, COMPILED_CHAIN_TARGET, config)
+            result.name = f"z*c compiled chain of {CHAIN_LENGTH}"
+            results.append(result)
+        if config.wants("trace time"):
+            say("trace time")
+            results.append(run_trace_time())
         if config.wants("per-op"):
             say("per-op overhead")
             results.extend(run_op_overhead(config))

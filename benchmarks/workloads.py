@@ -55,11 +55,20 @@ def _sgd(params: list[ag.Tensor], lr: float) -> None:
 
 
 # --------------------------------------------------------------------------- two-layer network
-def two_layer(n0: int, n1: int, m: int, dtype: Any = np.float64, seed: int = 0) -> Pair:
+def _stepper(step: Callable[..., Any], compiled: bool, *args: Any) -> Callable[[], float]:
+    """``step(*args)``'s loss as a float, eager or through ``ag.compile``."""
+    run = ag.compile(step) if compiled else step
+    return lambda: run(*args).item()
+
+
+def two_layer(
+    n0: int, n1: int, m: int, dtype: Any = np.float64, seed: int = 0, compiled: bool = False
+) -> Pair:
     """The tutorial's network: tanh hidden layer, sigmoid output, binary cross-entropy.
 
     Column convention: ``X`` is ``(n0, m)``, ``W1`` ``(n1, n0)``, ``b1`` ``(n1, 1)``,
     ``W2`` ``(1, n1)``, ``b2`` ``(1, 1)``; the loss is summed over units and divided by m.
+    With ``compiled=True`` the same step runs through ``ag.compile``.
     """
     dtype = np.dtype(dtype)
     rng = np.random.default_rng(seed)
@@ -75,13 +84,15 @@ def two_layer(n0: int, n1: int, m: int, dtype: Any = np.float64, seed: int = 0) 
     arrays = [p.astype(dtype) for p in init]
     lr = LEARNING_RATE
 
-    def autograd_step() -> float:
+    def step(X: np.ndarray, Y: np.ndarray) -> ag.Tensor:
         W1, b1, W2, b2 = tensors
         Z2 = W2 @ ag.tanh(W1 @ X + b1) + b2
         loss = ag.binary_cross_entropy_with_logits(Z2, Y, reduction="sum") / m
         loss.backward()
         _sgd(tensors, lr)
-        return loss.item()
+        return loss
+
+    autograd_step = _stepper(step, compiled, X, Y)
 
     def numpy_step() -> float:
         W1, b1, W2, b2 = arrays
@@ -105,7 +116,7 @@ def two_layer(n0: int, n1: int, m: int, dtype: Any = np.float64, seed: int = 0) 
         return float(loss)
 
     return Pair(
-        f"two-layer {n0}-{n1} m={m} {dtype.name}",
+        f"two-layer {n0}-{n1} m={m} {dtype.name}" + (" compiled" if compiled else ""),
         autograd_step,
         numpy_step,
         lambda: [t.data for t in tensors],
@@ -122,6 +133,7 @@ def softmax_mlp(
     batch: int = 128,
     dtype: Any = np.float64,
     seed: int = 0,
+    compiled: bool = False,
 ) -> Pair:
     """A ReLU MLP with a softmax cross-entropy over integer labels (row convention)."""
     dtype = np.dtype(dtype)
@@ -139,13 +151,15 @@ def softmax_mlp(
     rows = np.arange(batch)
     lr = LEARNING_RATE
 
-    def autograd_step() -> float:
+    def step(X: np.ndarray, labels: np.ndarray) -> ag.Tensor:
         W1, b1, W2, b2 = tensors
         logits = ag.relu(X @ W1 + b1) @ W2 + b2
         loss = ag.cross_entropy(logits, labels)
         loss.backward()
         _sgd(tensors, lr)
-        return loss.item()
+        return loss
+
+    autograd_step = _stepper(step, compiled, X, labels)
 
     def numpy_step() -> float:
         W1, b1, W2, b2 = arrays
@@ -170,7 +184,8 @@ def softmax_mlp(
         return float(loss)
 
     return Pair(
-        f"softmax MLP {n_in}-{n_hidden}-{n_out} batch={batch} {dtype.name}",
+        f"softmax MLP {n_in}-{n_hidden}-{n_out} batch={batch} {dtype.name}"
+        + (" compiled" if compiled else ""),
         autograd_step,
         numpy_step,
         lambda: [t.data for t in tensors],
@@ -180,7 +195,7 @@ def softmax_mlp(
 
 
 # --------------------------------------------------------------------------- engine overhead
-def op_chain(length: int, size: int = 4, *, both: bool = False) -> Pair:
+def op_chain(length: int, size: int = 4, *, both: bool = False, compiled: bool = False) -> Pair:
     """Forward and backward of ``length`` multiplications ``z = z * c`` on ``(size,)`` arrays.
 
     ``x`` is a leaf that requires grad and ``c`` a constant Tensor, so each op has one VJP
@@ -188,6 +203,7 @@ def op_chain(length: int, size: int = 4, *, both: bool = False) -> Pair:
     With ``both=True`` the factor is a leaf ``y`` that requires grad too, so each op runs
     two VJPs and ``y``'s gradient accumulates over the chain.  ``length=1`` is the round
     trip ``z = x * y; z.backward(g)``.  The parameters compared are the gradients.
+    With ``compiled=True`` the step runs through ``ag.compile``.
     """
     rng = np.random.default_rng(0)
     x0 = rng.standard_normal(size)
@@ -198,14 +214,20 @@ def op_chain(length: int, size: int = 4, *, both: bool = False) -> Pair:
     grads: list[np.ndarray] = []
     hand: list[np.ndarray] = []
 
-    def autograd_step() -> None:
+    def chain() -> list[Any]:
         z = x
         for _ in range(length):
             z = z * c
         z.backward(g)
-        grads[:] = [x.grad, c.grad] if both else [x.grad]
+        found = [x.grad, c.grad] if both else [x.grad]
         x.grad = None
         c.grad = None
+        return found
+
+    run = ag.compile(chain) if compiled else chain
+
+    def autograd_step() -> None:
+        grads[:] = run()
 
     def numpy_step() -> None:
         if both:
@@ -230,7 +252,7 @@ def op_chain(length: int, size: int = 4, *, both: bool = False) -> Pair:
             hand[:] = [gz]
 
     return Pair(
-        op_chain_name(length, both),
+        op_chain_name(length, both) + (" compiled" if compiled else ""),
         autograd_step,
         numpy_step,
         lambda: grads,

@@ -54,9 +54,18 @@ def compare_gradients(
 
 
 def train(
-    activation: str = "tanh", hidden: int = 8, steps: int = 2000, lr: float = 1.0, seed: int = 0
+    activation: str = "tanh",
+    hidden: int = 8,
+    steps: int = 2000,
+    lr: float = 1.0,
+    seed: int = 0,
+    compiled: bool = True,
 ) -> list[float]:
-    """Train the network with plain gradient descent; return the loss at every step."""
+    """Train the network with plain gradient descent; return the loss at every step.
+
+    With ``compiled=True`` the step is traced once by ``ag.compile`` and then runs as the
+    NumPy program it recorded; ``compiled=False`` runs it eagerly, with the same results.
+    """
     rng = np.random.default_rng(seed)
     X, Y = make_data(400, rng)
     m = X.shape[1]
@@ -75,14 +84,20 @@ def train(
         print(f"  d{name:3} {diff:.2e}")
 
     act = ACTIVATIONS[activation]
-    losses = []
-    for step in range(steps):
+
+    def gradient_step(X: np.ndarray, Y: np.ndarray) -> tuple[ag.Tensor, ag.Tensor]:
         Z2 = params["W2"] @ act(params["W1"] @ X + params["b1"]) + params["b2"]
         loss = ag.binary_cross_entropy_with_logits(Z2, Y, reduction="sum") / m
         loss.backward()
         for p in params.values():
             p.data -= lr * p.grad
             p.grad = None
+        return loss, Z2
+
+    run = ag.compile(gradient_step) if compiled else gradient_step
+    losses = []
+    for step in range(steps):
+        loss, Z2 = run(X, Y)
         losses.append(loss.item())
         if step % (steps // 10) == 0 or step == steps - 1:
             accuracy = np.mean((Z2.data > 0) == (Y > 0.5))
@@ -96,8 +111,9 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=8)
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--lr", type=float, default=1.0)
+    parser.add_argument("--eager", action="store_true", help="run the step without ag.compile")
     args = parser.parse_args()
-    train(args.activation, args.hidden, args.steps, args.lr)
+    train(args.activation, args.hidden, args.steps, args.lr, compiled=not args.eager)
 
 
 if __name__ == "__main__":

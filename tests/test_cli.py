@@ -118,7 +118,7 @@ def test_check_prints_the_gradient_table(capsys):
 def test_graph_to_stdout_and_file(tmp_path, capsys):
     code, out, _ = _run(capsys, "graph")
     assert code == 0 and out.startswith("digraph autograd {")
-    for word in ('"W1\\n', '"b2\\n', "matmul", "tanh", "_bce_logits"):
+    for word in ('"W1\\n', '"b2\\n', "matmul", "tanh", "binary_cross_entropy_with_logits"):
         assert word in out
     path = tmp_path / "g.dot"
     code, _, _ = _run(capsys, "graph", "--out", str(path), "--activation", "relu")

@@ -34,6 +34,13 @@ def test_two_layer_example_gradients_match_and_loss_falls(activation: str, capsy
     assert all(b <= a + 1e-3 for a, b in itertools.pairwise(losses))  # plain gradient descent
 
 
+def test_two_layer_example_compiled_and_eager_train_alike(capsys) -> None:  # type: ignore[no-untyped-def]
+    example = load("two_layer_network")
+    compiled = example.train(steps=50, compiled=True)
+    eager = example.train(steps=50, compiled=False)
+    np.testing.assert_allclose(compiled, eager, rtol=1e-10)
+
+
 def test_newton_converges_in_a_handful_of_steps() -> None:
     example = load("newton_logistic_regression")
     X, y = example.make_problem()
@@ -41,3 +48,12 @@ def test_newton_converges_in_a_handful_of_steps() -> None:
     w_gd, gd_steps = example.gradient_descent(X, y)
     assert newton_steps <= 10 and gd_steps > 20 * newton_steps
     np.testing.assert_allclose(w_newton, w_gd, atol=1e-6)
+
+
+def test_digits_example_compiled_and_eager_agree(capsys) -> None:  # type: ignore[no-untyped-def]
+    example = load("digits_classifier")
+    compiled = example.main(epochs=2, compiled=True)
+    eager = example.main(epochs=2, compiled=False)
+    assert compiled == eager and compiled > 0.85
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == lines[2:]  # the same losses and accuracies, epoch by epoch

@@ -1,0 +1,52 @@
+"""Array conversions of the engine that keep a trace's arrays traced.
+
+Inside :func:`autograd_lite.compile`'s trace the arrays are
+:class:`~autograd_lite.compiler.values.TracedArray` objects, which ``np.asarray`` would
+turn back into plain arrays that the trace cannot follow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .compiler.values import TracedArray
+
+
+def asarray(x: Any, dtype: Any = None) -> Any:
+    """``np.asarray(x, dtype)``, except that a traced array stays traced."""
+    if type(x) is TracedArray:
+        if dtype is None or x.dtype == dtype:
+            return x
+        return x.astype(dtype)
+    return np.asarray(x, dtype=dtype)
+
+
+def is_view(a: Any) -> bool:
+    """Whether ``a`` shares its memory with another array (``a.base is not None``)."""
+    if type(a) is TracedArray:
+        var = a._var
+        return var is not None and var.storage is not var
+    return a.base is not None
+
+
+def is_traced(x: Any) -> bool:
+    """Whether ``x`` is an array of a running trace (its values change from call to call)."""
+    return type(x) is TracedArray
+
+
+def runtime_check(check: Any, *args: Any) -> None:
+    """Run ``check(*args)``, which raises on bad input; a trace keeps it in the program.
+
+    For checks that depend on the values of arrays (class indices in range, say), which a
+    compiled program must repeat on every call.
+    """
+    if any(type(a) is TracedArray for a in args):
+        from .compiler.values import current
+
+        recorder = current()
+        if recorder is not None:
+            recorder.record_check(check, args)
+            return
+    check(*args)
