@@ -18,9 +18,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import closed_form, data, nn, optim, viz
-from .compiler.compiled import compile
 from ._mode import no_grad
 from ._tensor import Tensor
+from .compiler.compiled import compile
 from .losses import binary_cross_entropy_with_logits, cross_entropy
 from .serialization import load, save
 from .testing import numerical_grad

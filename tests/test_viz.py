@@ -52,7 +52,14 @@ def test_two_layer_net_graph_names_the_parameters_and_is_deterministic():
     nodes, edges = _parse(dot)
     labels = [label.split("\\n")[0] for label in nodes.values()]
     assert sorted(labels[:4]) == ["W1", "W2", "b1", "b2"]
-    assert labels[4:] == ["matmul", "add", "tanh", "matmul", "add", "binary_cross_entropy_with_logits"]
+    assert labels[4:] == [
+        "matmul",
+        "add",
+        "tanh",
+        "matmul",
+        "add",
+        "binary_cross_entropy_with_logits",
+    ]
     assert len(edges) == 9
 
 

@@ -26,6 +26,7 @@ from .values import UNREAD, TracedArray, TracedScalar, Var, active
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+
 def _internal(filename: str) -> bool:
     """Whether a frame belongs to the library (the command line's code is a user's)."""
     path = os.path.abspath(filename)
