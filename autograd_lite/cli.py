@@ -377,14 +377,15 @@ def tutorial_source(activation: str = "tanh", step: bool = False) -> str:
     def gradients(X: NDArray[Any], Y: NDArray[Any]) -> Tensor:
         net.zero_grad()
         m = X.shape[1]
-        loss = binary_cross_entropy_with_logits(net(X), Y, reduction="sum") / m
+        loss: Tensor = binary_cross_entropy_with_logits(net(X), Y, reduction="sum") / m
         loss.backward()
         if step:
             opt.step()
         return loss
 
     gradients.__name__ = "training_step" if step else "gradients"
-    return compile(gradients).source(X, Y)
+    source: str = compile(gradients).source(X, Y)
+    return source
 
 
 def cmd_source(args: argparse.Namespace) -> int:
