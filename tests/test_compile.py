@@ -292,6 +292,18 @@ def test_returned_arrays_are_not_overwritten_by_later_calls() -> None:
         assert_same((value, grad), expected)
 
 
+def test_buffer_reuse_never_writes_over_a_returned_array() -> None:
+    def f(w):
+        early = ag.tanh(w)  # returned, and read once more just below
+        late = ag.exp(early) * 2.0 + ag.sigmoid(w)
+        return early, late
+
+    compiled = ag.compile(f)
+    w = np.random.default_rng(3).standard_normal(8000)
+    assert "out=" in compiled.source(w)
+    assert_same(compiled(w), f(w))
+
+
 def test_buffer_reuse_keeps_values_exact() -> None:
     def loss(w, x):
         h = ag.tanh(w * x + 1.0)
@@ -460,3 +472,19 @@ def test_source_of_a_pure_function_is_called_with_its_arguments_alone() -> None:
     namespace: dict = {}
     exec(source, namespace)
     assert_same(namespace["loss"](w, b, x), compiled(w, b, x))
+
+
+def test_in_place_edits_keep_earlier_values_apart() -> None:
+    def f(x):
+        a = x * 2.0
+        kept = x.copy()
+        x += 1.0  # changes the caller's array, as NumPy does
+        b = x * 2.0
+        return a, b, kept * 3.0
+
+    compiled = ag.compile(f)
+    for start in (np.arange(3.0), np.ones(3)):
+        x_eager, x_compiled = start.copy(), start.copy()
+        expected = f(x_eager)
+        assert_same(compiled(x_compiled), expected)
+        np.testing.assert_array_equal(x_compiled, x_eager)
