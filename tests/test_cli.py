@@ -38,6 +38,31 @@ def test_digits_trains_a_softmax_head(capsys):
     assert _accuracy(out, "test") > 0.8  # ten classes: chance is 0.1
 
 
+@pytest.mark.parametrize("dataset", ["breast_cancer", "digits"])
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_compiled_and_eager_training_print_the_same_results(capsys, dataset, optimizer):
+    argv = ["train", "--dataset", dataset, "--epochs", "2", "--optimizer", optimizer]
+    code, compiled, _ = _run(capsys, *argv, "--no-progress")
+    assert code == 0 and "compiled" in compiled
+    code, eager, _ = _run(capsys, *argv, "--no-progress", "--no-compile")
+    assert code == 0 and "eager" in eager
+    assert compiled.splitlines()[1:] == eager.splitlines()[1:]  # all but the timing line
+
+
+def test_source_prints_the_posts_backward_pass(capsys):
+    code, out, _ = _run(capsys, "source")
+    assert code == 0
+    namespace: dict = {}
+    exec(out, namespace)  # it runs on its own
+    lines = out.splitlines()
+    assert "def gradients(X, Y, W1, b1, W2, b2):" in lines
+    for name in ("dW1", "db1", "dW2", "db2"):
+        assert any(line.strip().startswith(f"{name} = ") for line in lines)
+    assert any("# backward of tanh (cli.py:" in line for line in lines)
+    code, out, _ = _run(capsys, "source", "--step", "--activation", "relu")
+    assert "W1 -= " in out and "np.maximum" in out and "lr=0.1" in out
+
+
 def test_save_plot_and_load(tmp_path, capsys):
     weights, curves = tmp_path / "w.npz", tmp_path / "curves.png"
     code, out, _ = _run(
