@@ -488,3 +488,21 @@ def test_in_place_edits_keep_earlier_values_apart() -> None:
         expected = f(x_eager)
         assert_same(compiled(x_compiled), expected)
         np.testing.assert_array_equal(x_compiled, x_eager)
+
+
+def test_train_and_eval_mode_and_replaced_parameters_make_new_traces() -> None:
+    model = ag.nn.Sequential(ag.nn.Linear(3, 4, rng=0), ag.nn.Tanh(), ag.nn.Linear(4, 1, rng=1))
+
+    @ag.compile
+    def predict(x):
+        return model(x).sum()
+
+    x = np.ones((2, 3))
+    first = predict(x)
+    model.eval()
+    assert_same(predict(x), first)
+    assert "switched to eval mode" in predict.cache_info()[-1].reason
+    model[0].weight = ag.nn.Parameter(np.zeros((4, 3)))
+    assert_same(predict(x), model(x).sum().detach())
+    assert "parameter 'weight' is another Tensor" in predict.cache_info()[-1].reason
+    assert len(predict.cache_info()) == 3

@@ -49,7 +49,8 @@ def compile(fn: Callable[..., Any] | None = None, *, max_traces: int = 8) -> Any
     The signature is: the shapes and dtypes of array and Tensor arguments, the values of
     other arguments (numbers, strings: static; other objects: by identity), the shapes
     and dtypes of the Tensors ``fn`` reaches from outside, whether their ``.grad`` is set,
-    which state an optimizer holds, and the grad mode.
+    which state an optimizer holds, the train/eval mode and parameters of the modules it
+    reaches, and the grad mode.
 
     - Tensors reached from outside (a module's parameters, an optimizer's state) are read
       when the program runs: editing or replacing ``p.data`` between calls is seen.
@@ -167,7 +168,7 @@ def _trace(
                 f"ag.compile: pass arrays and Tensors to {name} positionally (keyword {k!r})"
             )
     arg_names = _argument_names(fn, len(args))
-    names, found = _discover(fn, args, arg_names)
+    names, found, modules = _discover(fn, args, arg_names)
     recorder = Recorder(names)
     grad_mode = _mode.state.grad_enabled
     recorder.enter()
@@ -201,7 +202,7 @@ def _trace(
             recorder.restore()
     finally:
         recorder.exit()
-    return _Trace(recorder, spec, name, arg_kinds, dict(kwargs), grad_mode, arg_names)
+    return _Trace(recorder, spec, name, arg_kinds, dict(kwargs), grad_mode, arg_names, modules)
 
 
 def _is_value(x: Any) -> bool:
@@ -230,14 +231,19 @@ def _argument_names(fn: Callable[..., Any], n: int) -> list[str]:
 
 def _discover(
     fn: Callable[..., Any], args: tuple[Any, ...], arg_names: list[str]
-) -> tuple[dict[int, str], list[Tensor]]:
-    """Tensors ``fn`` can reach from outside, with readable names (``W1``, ``fc1_weight``)."""
+) -> tuple[dict[int, str], list[Tensor], list[Any]]:
+    """Tensors ``fn`` can reach from outside, with readable names (``W1``, ``fc1_weight``).
+
+    Also the modules found on the way: their ``training`` flags and which Tensors they
+    hold as parameters are conditions of the trace.
+    """
     from ..nn import Module
     from ..optim import Optimizer
 
     names: dict[int, str] = {}
     priority: dict[int, int] = {}  # a Tensor's own name beats a module's, which beats a position
     order: list[Tensor] = []
+    modules: list[Any] = []
 
     def add(t: Tensor, name: str, rank: int) -> None:
         if id(t) not in names:
@@ -250,6 +256,9 @@ def _discover(
         if isinstance(value, Tensor):
             add(value, name, depth)
         elif isinstance(value, Module):
+            for _, sub in value.named_modules():
+                if all(sub is not m for m in modules):
+                    modules.append(sub)
             for pname, p in value.named_parameters():
                 add(p, pname.replace(".", "_"), 10 + depth)
         elif isinstance(value, Optimizer):
@@ -321,7 +330,7 @@ def _discover(
         if isinstance(a, (Module, Optimizer)):
             visit(a, name, 0)
     scan(fn)
-    return names, order
+    return names, order, modules
 
 
 def _global_names(code: types.CodeType) -> list[str]:
@@ -365,8 +374,14 @@ class _Trace:
         kwargs: dict[str, Any],
         grad_mode: bool,
         arg_names: list[str],
+        modules: list[Any],
     ) -> None:
         self.name = name
+        # (module, its training flag, its parameter dict, a copy of that dict's items)
+        self.modules = [
+            (m, m.training, m.__dict__["_parameters"], dict(m.__dict__["_parameters"]))
+            for m in modules
+        ]
         self.arg_kinds = arg_kinds
         self.kwargs = kwargs
         self.grad_mode = grad_mode
@@ -606,6 +621,13 @@ class _Trace:
                     lines.append(
                         f"if {where} is None or {where}.keys() != _ag_d{n}: return _ag_MISS"
                     )
+        for k, (module, training, params, held) in enumerate(self.modules):
+            env[f"_ag_m{k}"] = module
+            env[f"_ag_pd{k}"] = params
+            lines.append(f"if _ag_m{k}.training is not {training}: return _ag_MISS")
+            for j, (pname, p) in enumerate(held.items()):
+                env[f"_ag_mp{k}_{j}"] = p
+                lines.append(f"if _ag_pd{k}.get({pname!r}) is not _ag_mp{k}_{j}: return _ag_MISS")
         for entry, answer in self.assumptions:
             test = "not " if answer else ""
             lines.append(
@@ -703,6 +725,13 @@ class _Trace:
                 keys = None if value is None else sorted(value)
                 if keys != expected[1]:
                     return f"{what} changed from {expected[1]} to {keys}"
+        for module, training, params, held in self.modules:
+            what = type(module).__name__
+            if module.training is not training:
+                return f"a {what} was switched to {'train' if module.training else 'eval'} mode"
+            for pname, p in held.items():
+                if params.get(pname) is not p:
+                    return f"a {what}'s parameter {pname!r} is another Tensor now"
         for entry, answer in self.assumptions:
             value = self._read(entry.source, args)
             if bool(value) is not answer:
