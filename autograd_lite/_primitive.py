@@ -66,7 +66,10 @@ class Residuals:
 
     ``return Residuals(value, name=array, ...)`` makes ``value`` the op's result, and
     each VJP receives every ``name=array`` as a keyword argument, so it need not
-    recompute what the forward pass already had (a softmax inside a loss, say).
+    recompute what the forward pass already had (a softmax inside a loss, say).  The
+    node keeps a copy of each array, so that nothing the forward still refers to can
+    change what the VJPs read; ``Residuals.fresh(value, ...)`` hands over arrays the
+    forward made for the purpose, without the copy.
 
     The keywords are given only to a first-order backward pass.  When the backward pass
     is itself recorded (``create_graph=True``: higher derivatives), arrays the forward
@@ -87,11 +90,24 @@ class Residuals:
             return g * probs
     """
 
-    __slots__ = ("saved", "value")
+    __slots__ = ("handed_over", "saved", "value")
 
     def __init__(self, value: Any, **saved: Any) -> None:
         self.value = value
         self.saved = saved
+        self.handed_over = False  # the arrays are copied for the VJPs
+
+    @classmethod
+    def fresh(cls, value: Any, **saved: Any) -> Residuals:
+        """Residuals whose arrays the forward made for them and keeps no reference to.
+
+        They reach the VJPs as they are, without the copy that :class:`Residuals` makes
+        (an array that is the result, an input or a view is still copied).  The built-in
+        losses hand over their softmax and ``exp`` arrays this way.
+        """
+        residuals = cls(value, **saved)
+        residuals.handed_over = True
+        return residuals
 
     def __repr__(self) -> str:
         return f"Residuals({self.value!r}, {', '.join(self.saved)})"
@@ -193,6 +209,7 @@ class Primitive:
         parents: Any = None  # the input nodes: None, one Node, or a tuple of them
         grad_bits = 0  # bit i: input i requires grad
         exposed = 0  # bit i: input i is an array the user may be able to write to
+        owned_in = 0  # bit i: input i is a Tensor's own fresh result
         plain = True
         i = 0
         for a in args:
@@ -201,6 +218,8 @@ class Primitive:
                 data = raw[i] = a._data
                 if a._owned is not data:
                     exposed |= 1 << i
+                else:
+                    owned_in |= 1 << i
                 node = a._node
                 if node is not None:
                     grad_bits |= 1 << i
@@ -238,7 +257,7 @@ class Primitive:
             raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(raw)})") from exc
         if type(value) is not _ndarray:
             if type(value) is Residuals:
-                kwargs = self._with_residuals(value, kwargs)
+                kwargs = self._with_residuals(value, kwargs, raw)
                 value = value.value
             value = np.asarray(value)
         dtype = value.dtype
@@ -248,11 +267,24 @@ class Primitive:
         result._data = value
         result._grad = None
         result._owned = None
+        result._saved = False
         if parents is None or not recording:
             result._node = None
             return result
         plan = self._save_plan.get(grad_bits | 1 << i) or self._plan(grad_bits, i)
         keep_out, drop, argnums, saved, kept_bits = plan
+        # A fresh result (a new array, or a view of an input's fresh result, ``y[:2]``)
+        # cannot be written to until ``result.data`` hands it out, so graphs that save it
+        # need no guard; only arrays the user may hold go through ``protect``.
+        if value.base is None:
+            if not any(value is r for r in raw):  # the forward made it
+                result._owned = value
+        elif _owned_base(value.base, args):
+            result._owned = value
+        if owned_in & kept_bits:
+            _mark_saved(args, owned_in & kept_bits)
+        if keep_out:
+            result._saved = True
         if saved is None:
             if drop:
                 for j in drop:
@@ -260,12 +292,6 @@ class Primitive:
             # A tuple, not the list: tuples of arrays drop out of the cycle collector's
             # bookkeeping, which keeps deep graphs cheap to hold.
             saved = tuple(raw)
-        # A fresh result (only this frame and ``result`` refer to it) cannot be written to
-        # until ``result.data`` hands it out, so graphs that save it need no guard; only
-        # arrays the user may hold go through ``protect``.  So can a fresh view of an
-        # input's fresh result (``y[:2]``), since ``.data`` copies views it hands out.
-        if _refcount(value) == 3 and (value.base is None or _owned_base(value.base, args)):
-            result._owned = value
         out = value if keep_out else None
         # new_node(), inline.
         node = Node()
@@ -303,11 +329,14 @@ class Primitive:
         result._node = node
         return result
 
-    def _with_residuals(self, value: Residuals, kwargs: dict[str, Any]) -> ResidualKwargs:
+    def _with_residuals(
+        self, value: Residuals, kwargs: dict[str, Any], inputs: list[Any]
+    ) -> ResidualKwargs:
         """The keywords a node of this call keeps for its VJPs: the call's and the residuals'.
 
-        A residual array that anything else refers to (the op's result, an input, a view)
-        is copied, so that no one can change what the VJPs will read.
+        Residual arrays are copied, so that no one can change what the VJPs will read,
+        unless the forward handed them over (:meth:`Residuals.fresh`); even then, one that
+        is the result, an input or a view is copied.
         """
         saved = value.saved
         if kwargs:
@@ -318,18 +347,15 @@ class Primitive:
                     "arguments of the call"
                 )
         merged = ResidualKwargs(kwargs, **saved)
-        # Only this frame refers to the Residuals and its dict (the call's ``value``, this
-        # parameter, ``saved`` and getrefcount's argument), unless the forward kept them.
-        kept = _refcount(value) > 3 or _refcount(saved) > 3
+        result = value.value
         for name in saved:
             array = saved[name]
-            # A fresh array: referred to by ``saved``, ``merged``, ``array`` and
-            # getrefcount's argument only, and not a view.
             if isinstance(array, _ndarray) and (
-                kept
+                not value.handed_over
                 or type(array) is not _ndarray
-                or _refcount(array) > 4
                 or array.base is not None
+                or array is result
+                or any(array is r for r in inputs)
             ):
                 merged[name] = array.copy()
         merged.residual_keys = tuple(saved)
@@ -434,7 +460,7 @@ class Primitive:
         except _INPUT_ERRORS as exc:
             raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(raw)})") from exc
         if type(value) is Residuals:
-            kwargs = self._with_residuals(value, kwargs)
+            kwargs = self._with_residuals(value, kwargs, raw)
             value = value.value
         value = np.asarray(value)
         if value.dtype not in _REAL_DTYPES:
@@ -472,11 +498,14 @@ class _BinaryUfunc(Primitive):
         if rest or kwargs or b is _MISSING or _unusual:
             return self._call_general(a, b, rest, kwargs)  # type: ignore[no-any-return]
         exposed = 0  # bit i: input i is an array the user may be able to write to
+        owned_in = 0  # bit i: input i is a Tensor's own fresh result
         if isinstance(a, Tensor):
             da = a._data
             na = a._node
             if a._owned is not da:
                 exposed = 1
+            else:
+                owned_in = 1
         else:
             da = a
             na = None
@@ -487,6 +516,8 @@ class _BinaryUfunc(Primitive):
             nb = b._node
             if b._owned is not db:
                 exposed |= 2
+            else:
+                owned_in |= 2
         else:
             db = b
             nb = None
@@ -503,6 +534,7 @@ class _BinaryUfunc(Primitive):
             _check_result_kind(self.name, value, tuple(n for n in (na, nb) if n is not None))
         result = _new_tensor(Tensor)
         result._grad = None
+        result._saved = False
         if na is None:
             if nb is None:
                 result._data = value
@@ -526,11 +558,18 @@ class _BinaryUfunc(Primitive):
             saved = (da, db)
         else:
             saved = _NOTHING_KEPT  # add, subtract: one tuple shared by every node
-        # Only this frame refers to a fresh result (``value`` and getrefcount's argument).
-        if _refcount(value) == 2 and (value.base is None or _owned_base(value.base, (a, b))):
+        # A ufunc's result is a new array; ``matmul`` and friends never return an input.
+        if value.base is None or _owned_base(value.base, (a, b)):
             result._owned = value
         else:
             result._owned = None
+        if owned_in & kept_bits:
+            if owned_in & kept_bits & 1:
+                a._saved = True
+            if owned_in & kept_bits & 2:
+                b._saved = True
+        if keep_out:
+            result._saved = True
         result._data = value
         out = value if keep_out else None
         node = Node()
@@ -658,8 +697,22 @@ def _bit_positions(bits: int) -> tuple[int, ...]:
 
 
 def _owned_base(base: np.ndarray, args: tuple[Any, ...]) -> bool:
-    """Whether ``base`` is the fresh, never handed out result array of a Tensor in ``args``."""
-    return any(isinstance(a, Tensor) and a._owned is base for a in args)
+    """Whether ``base`` is the fresh, never handed out result array of a Tensor in ``args``.
+
+    That Tensor is then marked as saved: a view of its array lives on in the new result.
+    """
+    for a in args:
+        if isinstance(a, Tensor) and a._owned is base:
+            a._saved = True
+            return True
+    return False
+
+
+def _mark_saved(args: tuple[Any, ...], bits: int) -> None:
+    """Note on the Tensors at ``bits`` that a graph saved their own fresh arrays."""
+    for i, a in enumerate(args):
+        if bits >> i & 1:
+            a._saved = True
 
 
 def _check_result_kind(name: str, value: np.ndarray, parents: tuple[Node, ...]) -> None:
@@ -734,6 +787,5 @@ _state = _mode.state
 _unusual = _mode.unusual
 _ndarray = np.ndarray
 _new_tensor = object.__new__
-_refcount = sys.getrefcount
 _next_key = next_key
 _guards_get = _guards.get

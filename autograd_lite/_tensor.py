@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -17,7 +16,6 @@ from .compiler.values import UNREAD, TracedArray
 from .compiler.values import current as _current_recorder
 from .errors import NumpyOnTensorError, TraceError
 
-_refcount = sys.getrefcount
 _UNSUPPORTED_KINDS = "OSUVMm"  # object, strings, void, datetimes
 
 
@@ -62,7 +60,7 @@ class Tensor:
     array([2., 4., 6.])
     """
 
-    __slots__ = ("__weakref__", "_data", "_grad", "_node", "_owned")
+    __slots__ = ("__weakref__", "_data", "_grad", "_node", "_owned", "_saved")
 
     _data: NDArray[Any]
     _grad: NDArray[Any] | None
@@ -70,6 +68,9 @@ class Tensor:
     # ``_data`` itself while it is a recorded op's fresh result that has never been handed
     # out: no one else can write to it, so graphs that save it need not guard it.
     _owned: NDArray[Any] | None
+    # Whether a graph saved ``_owned`` (as an op's output or input, or as a view's base):
+    # ``data`` then hands out a copy.
+    _saved: bool
 
     def __init__(
         self, data: ArrayLike, requires_grad: bool = False, dtype: DTypeLike | None = None
@@ -82,6 +83,7 @@ class Tensor:
         self._grad = None
         self._node = None
         self._owned = None
+        self._saved = False
         if requires_grad:
             self._node = _graph.leaf_node(self)
         if _mode.unusual and _mode.state.tracing:
@@ -94,6 +96,7 @@ class Tensor:
         t._grad = None
         t._node = node
         t._owned = None
+        t._saved = False
         return t
 
     # ------------------------------------------------------------------ attributes
@@ -103,17 +106,17 @@ class Tensor:
 
         Writing to it in place never changes what a recorded graph computes with. A
         leaf's array that a graph saved is read-only until that graph is freed. An op's
-        result that a graph still holds is copied the first time ``data`` hands it out,
-        and the copy becomes the Tensor's array from then on.
+        result that a graph saved is copied the first time ``data`` hands it out, and the
+        copy becomes the Tensor's array from then on.
         """
         data = self._data
         if type(data) is TracedArray:  # inside ag.compile's trace: no guards, no copies
             return data
         if self._owned is data:
             self._owned = None
-            # Anything beyond this Tensor, this frame and the call's argument (a node that
-            # saved it, a view of it) may read it during backward: hand out a copy.
-            if _refcount(data) > 3 or data.base is not None:
+            # A graph that saved it (a node's output or input, a view's base) may read it
+            # during backward: hand out a copy.
+            if self._saved or data.base is not None:
                 data = self._data = data.copy()
         elif data.base is not None and data.flags["W"]:  # writeable
             hold_view(data)  # a view of an array a graph saved is read-only while it does

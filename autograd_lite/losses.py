@@ -119,7 +119,7 @@ def _bce_logits(z, t, reduction):  # type: ignore[no-untyped-def]
     # exp(-|z|) gives sigmoid(z) for the derivative.
     e = np.exp(-np.abs(z))
     loss = _reduce(np.maximum(z, 0) - z * t + np.log1p(e), reduction)
-    return Residuals(loss, exp_neg_abs=e)
+    return Residuals.fresh(loss, exp_neg_abs=e)
 
 
 def _sigmoid_from(z: Any, exp_neg_abs: Any) -> Any:
@@ -163,7 +163,7 @@ def _cross_entropy(z, t, axis, reduction, count):  # type: ignore[no-untyped-def
     total = e.sum(axis=axis, keepdims=True)
     log_probs = shifted - np.log(total)
     loss = _reduce(-np.sum(t * log_probs, axis=axis), reduction)
-    return Residuals(loss, exp=e, total=total, log_probs=log_probs)
+    return Residuals.fresh(loss, exp=e, total=total, log_probs=log_probs)
 
 
 def _ce_scale(g: Any, axis: int, reduction: str, count: int) -> Any:
@@ -246,7 +246,7 @@ def _cross_entropy_indices(z, index, axis, reduction, count):  # type: ignore[no
     total = e.sum(axis=axis, keepdims=True)
     picked = shifted[index]
     loss = _reduce(np.log(total.reshape(picked.shape)) - picked, reduction)
-    return Residuals(loss, exp=e, total=total)
+    return Residuals.fresh(loss, exp=e, total=total)
 
 
 @primitive

@@ -242,18 +242,51 @@ def test_only_a_nodes_own_residuals_are_left_out_of_a_recorded_pass() -> None:
     np.testing.assert_allclose(ag.hessian(f)(np.array([2.0])), [[6.0]])
 
 
-def test_a_fresh_residual_is_kept_as_it_is_not_copied() -> None:
-    made: list[int] = []
+def test_residuals_handed_over_are_kept_as_they_are_and_others_are_copied() -> None:
+    made: list[Any] = []
 
     @ag.primitive
     def double(x):  # type: ignore[no-untyped-def]
-        scratch = np.exp(x)
-        made.append(id(scratch))
-        return ag.Residuals(x * 2, scratch=scratch)
+        kept, handed = np.exp(x), np.exp(x)
+        made.extend([kept, handed])
+        return ag.Residuals(x * 2, kept=kept)
 
-    double.defvjp(lambda g, out, x, *, scratch=None: g * 2)
-    y = double(ag.Tensor([1.0, 2.0], requires_grad=True))
-    assert id(y._node.kwargs["scratch"]) == made[0]  # type: ignore[union-attr]
+    @ag.primitive
+    def triple(x):  # type: ignore[no-untyped-def]
+        handed = np.exp(x)
+        made.append(handed)
+        return ag.Residuals.fresh(x * 3, handed=handed)
+
+    double.defvjp(lambda g, out, x, *, kept=None: g * 2)
+    triple.defvjp(lambda g, out, x, *, handed=None: g * 3)
+    x = ag.Tensor([1.0, 2.0], requires_grad=True)
+    y = double(x)
+    z = triple(x)
+    assert not np.shares_memory(y._node.kwargs["kept"], made[0])  # type: ignore[union-attr]
+    assert z._node.kwargs["handed"] is made[2]  # type: ignore[union-attr]
+    made[0][:] = 0  # the forward's own array changes; the node's copy does not
+    np.testing.assert_array_equal(y._node.kwargs["kept"], np.exp([1.0, 2.0]))  # type: ignore[union-attr]
+
+
+def test_handed_over_residuals_that_are_views_inputs_or_the_result_are_copied() -> None:
+    class Marked(np.ndarray):
+        pass
+
+    @ag.primitive
+    def double(x):  # type: ignore[no-untyped-def]
+        out = x * 2
+        return ag.Residuals.fresh(
+            out, view=x[:1], same=x, result=out, marked=np.exp(x).view(Marked)
+        )
+
+    double.defvjp(lambda g, out, x, **residuals: g * 2)
+    x = ag.Tensor([1.0, 2.0], requires_grad=True)
+    y = double(x)
+    kwargs = y._node.kwargs  # type: ignore[union-attr]
+    for name in ("view", "same", "result"):
+        assert not np.shares_memory(kwargs[name], x.data) or name == "result"
+    assert not np.shares_memory(kwargs["result"], y._data)
+    assert type(kwargs["marked"]) is Marked and kwargs["marked"].base is None
 
 
 def test_residuals_the_forward_kept_or_that_view_an_input_are_copied() -> None:

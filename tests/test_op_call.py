@@ -97,3 +97,27 @@ def test_misuse_goes_to_the_general_call_and_names_the_op() -> None:
 def test_no_inputs_at_all_is_reported_by_the_op() -> None:
     with pytest.raises(TypeError, match="add: takes 2 input"):
         ag.add()
+
+
+def test_no_decision_in_the_package_reads_reference_counts() -> None:
+    import pathlib
+
+    package = pathlib.Path(ag.__file__).parent
+    for path in package.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "getrefcount" not in text, path
+
+
+def test_a_graph_result_saved_by_a_later_op_is_handed_out_as_a_copy() -> None:
+    x = ag.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    w = ag.Tensor(np.array([3.0, 4.0]), requires_grad=True)
+    y = x + 1.0  # add keeps nothing of its own
+    z = y * w  # but this saves y's array, for w's gradient
+    y.data[:] = 0.0  # a copy: the graph keeps what it computed with
+    z.sum().backward()
+    np.testing.assert_allclose(w.grad, [2.0, 3.0])
+    v = x + 1.0
+    u = v * 2.0  # v's gradient needs only the 2.0: v's array is not saved
+    array = v._data
+    assert v.data is array  # handed out as it is, no copy
+    assert u.requires_grad
