@@ -130,6 +130,9 @@ class Primitive:
     Calling it accepts Tensors, NumPy arrays and Python scalars and returns a Tensor.
     """
 
+    # Whether some input has None for its VJP, so that a node's parents must be filtered.
+    _partial = False
+
     def __init__(self, fun: Callable[..., Any], name: str | None = None) -> None:
         self.fun = fun
         # A NumPy ufunc takes exactly its inputs here: an extra one must not become ``out=``.
@@ -149,12 +152,15 @@ class Primitive:
     def defvjp(self, *vjps: VJP | None) -> Callable[..., Any]:
         """Register one vector-Jacobian product per positional input, in order.
 
-        ``None`` in place of a VJP declares that input non-differentiable.  Used as a
-        decorator (``@op.defvjp``) it registers the VJP of the first input and returns it.
+        ``None`` in place of a VJP declares that input non-differentiable: it receives
+        nothing from this op, even if it requires grad, and still receives its gradients
+        along other paths.  Used as a decorator (``@op.defvjp``) it registers the VJP of
+        the first input and returns it.
         """
         self.vjps = tuple(vjps)
         self._reads = [(False, set()) if v is None else _parameters_read(v) for v in vjps]
         self._save_plan = {}
+        self._partial = None in self.vjps
         return vjps[0] if len(vjps) == 1 and vjps[0] is not None else self
 
     def defvjp_argnum(self, vjp: Callable[..., Any]) -> Callable[..., Any]:
@@ -183,13 +189,16 @@ class Primitive:
             keep_out = False
             keep: set[int] = set()
             everything = False
+            if not isinstance(self.vjps, _ArgnumVJPs):
+                for i in argnums:
+                    if i >= len(self.vjps):
+                        raise TypeError(
+                            f"{self.name}: input {i} requires grad, but defvjp was given "
+                            f"{len(self.vjps)} VJP(s); pass None for an input with no gradient"
+                        )
+                # None in place of a VJP: that input gets no gradient from this op.
+                argnums = tuple(i for i in argnums if self.vjps[i] is not None)
             for i in argnums:
-                if not isinstance(self.vjps, _ArgnumVJPs) and (
-                    i >= len(self.vjps) or self.vjps[i] is None
-                ):
-                    raise TypeError(
-                        f"{self.name}: input {i} requires grad, but the op defines no VJP for it"
-                    )
                 reads_out, reads = self._reads[i]
                 keep_out |= reads_out
                 if reads is None:
@@ -273,6 +282,14 @@ class Primitive:
             return result
         plan = self._save_plan.get(grad_bits | 1 << i) or self._plan(grad_bits, i)
         keep_out, drop, argnums, saved, kept_bits = plan
+        if self._partial and len(argnums) != grad_bits.bit_count():
+            # Some inputs that require grad have no VJP: they get nothing from this op.
+            parents = _with_vjps(_as_tuple(parents), _bit_positions(grad_bits), argnums)
+            if not parents:
+                result._node = None
+                return result
+            if len(parents) == 1:
+                parents = parents[0]
         # A fresh result (a new array, or a view of an input's fresh result, ``y[:2]``)
         # cannot be written to until ``result.data`` hands it out, so graphs that save it
         # need no guard; only arrays the user may hold go through ``protect``.
@@ -368,9 +385,13 @@ class Primitive:
         value: np.ndarray,
         parents: tuple[Node, ...],
         argnums: tuple[int, ...],
-    ) -> Node:
-        """The Node for one call: what ``__call__`` does inline on its hot path."""
-        keep_out, drop, argnums, saved, _ = self._plan(sum(1 << i for i in argnums), len(raw))
+    ) -> Node | None:
+        """The Node for one call (None if no input gets a gradient): ``__call__``, readably."""
+        plan = self._plan(sum(1 << i for i in argnums), len(raw))
+        parents = _with_vjps(parents, argnums, plan[2])
+        if not parents:
+            return None
+        keep_out, drop, argnums, saved, _ = plan
         if saved is None:
             if drop:
                 for j in drop:
@@ -432,14 +453,18 @@ class Primitive:
             _check_result_kind(self.name, value, tuple(parents))
         if not parents or not _state.grad_enabled:
             return Tensor._from_node(value, None)
-        keep_out, drop, plan_argnums, saved, _ = self._plan(sum(1 << i for i in argnums), len(raw))
+        plan = self._plan(sum(1 << i for i in argnums), len(raw))
+        keep_out, drop, plan_argnums, saved, _ = plan
+        kept_parents = _with_vjps(tuple(parents), tuple(argnums), plan_argnums)
+        if not kept_parents:
+            return Tensor._from_node(value, None)
         if saved is None:
             if drop:
                 for j in drop:
                     raw[j] = None
             saved = tuple(raw)
         node = new_node(
-            self, tuple(parents), plan_argnums, saved, kwargs or _NO_KWARGS,
+            self, kept_parents, plan_argnums, saved, kwargs or _NO_KWARGS,
             value if keep_out else None, value.shape, value.dtype,
         )  # fmt: skip
         node.site = site
@@ -473,7 +498,8 @@ class Primitive:
         if not parents or not _mode.state.grad_enabled:
             return Tensor._from_node(value, None)
         node = self._record(raw, kwargs, value, parents, argnums)
-        node.site = site
+        if node is not None:
+            node.site = site
         return Tensor._from_node(value, node)
 
     def __repr__(self) -> str:
@@ -495,7 +521,7 @@ class _BinaryUfunc(Primitive):
     def __call__(
         self, a: Any = _MISSING, b: Any = _MISSING, /, *rest: Any, **kwargs: Any
     ) -> Tensor:
-        if rest or kwargs or b is _MISSING or _unusual:
+        if rest or kwargs or b is _MISSING or _unusual or self._partial:
             return self._call_general(a, b, rest, kwargs)  # type: ignore[no-any-return]
         exposed = 0  # bit i: input i is an array the user may be able to write to
         owned_in = 0  # bit i: input i is a Tensor's own fresh result
@@ -690,6 +716,15 @@ _REAL_DTYPES = frozenset(
 
 def _as_tuple(parents: Any) -> tuple[Node, ...]:
     return () if parents is None else parents if type(parents) is tuple else (parents,)
+
+
+def _with_vjps(
+    parents: tuple[Node, ...], positions: tuple[int, ...], argnums: tuple[int, ...]
+) -> tuple[Node, ...]:
+    """The parents (of inputs at ``positions``) whose inputs have a VJP (are in ``argnums``)."""
+    if len(argnums) == len(positions):
+        return parents
+    return tuple(p for p, i in zip(parents, positions) if i in argnums)
 
 
 def _bit_positions(bits: int) -> tuple[int, ...]:

@@ -506,3 +506,11 @@ def test_train_and_eval_mode_and_replaced_parameters_make_new_traces() -> None:
     assert_same(predict(x), model(x).sum().detach())
     assert "parameter 'weight' is another Tensor" in predict.cache_info()[-1].reason
     assert len(predict.cache_info()) == 3
+
+
+def test_inside_detect_anomaly_a_compiled_function_runs_eagerly() -> None:
+    f = ag.compile(lambda x: ag.log(x).sum())
+    assert np.isfinite(f(np.array([1.0, 2.0])).data)
+    with ag.detect_anomaly(), pytest.raises(ag.errors.AnomalyError, match="log"):
+        f(np.array([0.0, 2.0]))
+    assert len(f.cache_info()) == 1

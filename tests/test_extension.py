@@ -96,8 +96,46 @@ def test_none_declares_an_input_non_differentiable() -> None:
     x = ag.Tensor([1.0, 2.0], requires_grad=True)
     scale(x, 3.0).sum().backward()
     np.testing.assert_array_equal(x.grad, [3.0, 3.0])
-    with pytest.raises(TypeError, match="no VJP"):
-        scale(x, ag.Tensor(2.0, requires_grad=True))
+    # A factor that requires grad receives nothing through scale, and still receives
+    # its gradients along other paths.
+    x.grad = None
+    factor = ag.Tensor(2.0, requires_grad=True)
+    y = scale(x, factor)
+    assert y._node is not None and y._node.argnums == (0,)
+    (y.sum() + factor * 5.0).backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+    assert float(factor.grad) == 5.0
+    # Only inputs without a VJP require grad: the result is not part of any graph.
+    z = scale(ag.Tensor([1.0]), factor)
+    assert not z.requires_grad
+
+
+@pytest.mark.parametrize("mode", ["default", "anomaly", "compiled", "second order"])
+def test_none_vjp_inputs_get_nothing_in_every_mode(mode) -> None:  # type: ignore[no-untyped-def]
+    @ag.primitive
+    def weighted(x, w):  # type: ignore[no-untyped-def]
+        return x * w
+
+    weighted.defvjp(lambda g, out, x, w: g * w, None)
+
+    def loss(x, w):
+        return (weighted(x, w) + w * x).sum()
+
+    x, w = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    if mode == "default":
+        gx, gw = ag.grad(loss, argnums=(0, 1))(x, w)
+    elif mode == "anomaly":
+        with ag.detect_anomaly():
+            gx, gw = ag.grad(loss, argnums=(0, 1))(x, w)
+    elif mode == "compiled":
+        gx, gw = ag.compile(ag.grad(loss, argnums=(0, 1)))(x, w)
+    else:
+        gx, gw = ag.grad(lambda x, w: ag.grad(loss, argnums=1)(x, w).sum(), argnums=(0, 1))(x, w)
+        np.testing.assert_array_equal(gx, [1.0, 1.0])  # d/dx of sum(x), from w * x only
+        np.testing.assert_array_equal(gw, [0.0, 0.0])
+        return
+    np.testing.assert_array_equal(gx, 2 * w)  # both terms
+    np.testing.assert_array_equal(gw, x)  # the w * x term only
 
 
 def test_check_grad_catches_a_wrong_vjp() -> None:
@@ -307,3 +345,13 @@ def test_residuals_the_forward_kept_or_that_view_an_input_are_copied() -> None:
     node_kwargs = y._node.kwargs  # type: ignore[union-attr]
     assert not np.shares_memory(node_kwargs["doubled"], kept[0].saved["doubled"])
     assert not np.shares_memory(node_kwargs["marked"], x.data)
+
+
+def test_none_vjp_on_a_two_input_ufunc_op() -> None:
+    hypot = ag.primitive(np.hypot)
+    hypot.defvjp(lambda g, out, a, b: g * a / out, None)
+    a = ag.Tensor([3.0], requires_grad=True)
+    b = ag.Tensor([4.0], requires_grad=True)
+    (hypot(a, b) + b).sum().backward()
+    np.testing.assert_allclose(a.grad, [0.6])
+    np.testing.assert_array_equal(b.grad, [1.0])

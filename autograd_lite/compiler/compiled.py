@@ -64,6 +64,9 @@ def compile(fn: Callable[..., Any] | None = None, *, max_traces: int = 8) -> Any
       ``np.asarray`` of a traced Tensor) raises :class:`~autograd_lite.errors.TraceError`
       naming the line, and changes nothing.
 
+    Inside :func:`~autograd_lite.detect_anomaly` the function runs eagerly, so that
+    every op is checked.
+
     Use it as ``ag.compile(fn)`` or as a decorator (``@ag.compile`` or
     ``@ag.compile(max_traces=...)``); a warning says so when one function has been traced
     more than ``max_traces`` times.
@@ -100,6 +103,8 @@ class Compiled:
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if _mode.state.anomaly:  # detect_anomaly checks every op: run the function itself
+            return self.fn(*args, **kwargs)
         for trace in self._traces:
             result = trace.run(args, kwargs)
             if result is not _MISS:
