@@ -134,79 +134,10 @@ class TracedArray(np.ndarray):
     def mT(self) -> Any:
         return self._method("swapaxes", -1, -2)
 
-    def reshape(self, *a: Any, **k: Any) -> Any:
-        return self._method("reshape", *a, **k)
-
-    def transpose(self, *a: Any) -> Any:
-        return self._method("transpose", *a)
-
-    def swapaxes(self, *a: Any) -> Any:
-        return self._method("swapaxes", *a)
-
-    def astype(self, *a: Any, **k: Any) -> Any:
-        return self._method("astype", *a, **k)
-
-    def copy(self, *a: Any, **k: Any) -> Any:
-        return self._method("copy", *a, **k)
-
-    def ravel(self, *a: Any) -> Any:
-        return self._method("ravel", *a)
-
-    def flatten(self, *a: Any) -> Any:
-        return self._method("flatten", *a)
-
-    def squeeze(self, *a: Any, **k: Any) -> Any:
-        return self._method("squeeze", *a, **k)
-
     def view(self, *a: Any, **k: Any) -> Any:
         if (a and isinstance(a[0], type) and issubclass(a[0], np.ndarray)) or "type" in k:
             return super().view(*a, **k)  # a change of class, as NumPy uses internally
         return self._method("view", *a, **k)
-
-    def dot(self, *a: Any, **k: Any) -> Any:
-        return self._method("dot", *a, **k)
-
-    def sum(self, *a: Any, **k: Any) -> Any:
-        return self._method("sum", *a, **k)
-
-    def mean(self, *a: Any, **k: Any) -> Any:
-        return self._method("mean", *a, **k)
-
-    def max(self, *a: Any, **k: Any) -> Any:
-        return self._method("max", *a, **k)
-
-    def min(self, *a: Any, **k: Any) -> Any:
-        return self._method("min", *a, **k)
-
-    def prod(self, *a: Any, **k: Any) -> Any:
-        return self._method("prod", *a, **k)
-
-    def var(self, *a: Any, **k: Any) -> Any:
-        return self._method("var", *a, **k)
-
-    def std(self, *a: Any, **k: Any) -> Any:
-        return self._method("std", *a, **k)
-
-    def any(self, *a: Any, **k: Any) -> Any:
-        return self._method("any", *a, **k)
-
-    def all(self, *a: Any, **k: Any) -> Any:
-        return self._method("all", *a, **k)
-
-    def argmax(self, *a: Any, **k: Any) -> Any:
-        return self._method("argmax", *a, **k)
-
-    def argmin(self, *a: Any, **k: Any) -> Any:
-        return self._method("argmin", *a, **k)
-
-    def clip(self, *a: Any, **k: Any) -> Any:
-        return self._method("clip", *a, **k)
-
-    def cumsum(self, *a: Any, **k: Any) -> Any:
-        return self._method("cumsum", *a, **k)
-
-    def round(self, *a: Any, **k: Any) -> Any:
-        return self._method("round", *a, **k)
 
     # Conversions to Python values: a replay could not repeat them.
     def __bool__(self) -> bool:
@@ -247,6 +178,47 @@ class TracedArray(np.ndarray):
     def _describe(self) -> str:
         name = self._var.name if self._var is not None else "untraced"
         return f"{name}, shape {self.shape}, dtype {self.dtype}"
+
+
+# ndarray methods that make new arrays without a ufunc or a NumPy function: each is
+# recorded as a call of the method.
+_RECORDED_METHODS = (
+    "reshape",
+    "transpose",
+    "swapaxes",
+    "astype",
+    "copy",
+    "ravel",
+    "flatten",
+    "squeeze",
+    "dot",
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "prod",
+    "var",
+    "std",
+    "any",
+    "all",
+    "argmax",
+    "argmin",
+    "clip",
+    "cumsum",
+    "round",
+)
+
+
+def _recorded(name: str) -> Any:
+    def method(self: TracedArray, *args: Any, **kwargs: Any) -> Any:
+        return self._method(name, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+for _method_name in _RECORDED_METHODS:
+    setattr(TracedArray, _method_name, _recorded(_method_name))
 
 
 def _foreign(values: Any) -> bool:
