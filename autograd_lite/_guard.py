@@ -38,9 +38,10 @@ _guards: dict[int, weakref.ReferenceType[Guard]] = {}
 class Guard:
     """Keeps one array read-only while any node holds this object."""
 
-    __slots__ = ("__weakref__", "array", "base", "waiting")
+    __slots__ = ("__weakref__", "array", "base", "op", "waiting")
 
     array: np.ndarray
+    op: str  # the op that first saved the array, named in the in-place error
     base: Guard | None  # the guard of the array's base, which must outlive this one
     waiting: list[np.ndarray] | None  # views to make writeable after this array
 
@@ -75,7 +76,7 @@ class Guard:
 _weak = weakref.ref
 
 
-def guard_of(array: Any) -> Guard | None:
+def guard_of(array: Any, op: str = "an op") -> Guard | None:
     """The guard that keeps ``array`` (and its bases) read-only, creating it if needed.
 
     ``None`` if the array is not an ndarray or was read-only before any graph saved it.
@@ -87,10 +88,10 @@ def guard_of(array: Any) -> Guard | None:
         guard = ref()
         if guard is not None:
             return guard
-    return new_guard(array)
+    return new_guard(array, op)
 
 
-def new_guard(array: np.ndarray) -> Guard | None:
+def new_guard(array: np.ndarray, op: str = "an op") -> Guard | None:
     """A new guard for an ndarray that has no live guard (``None`` if it is read-only).
 
     A read-only view of a writeable array (``np.broadcast_to(a, ...)``) gets the guard of
@@ -100,10 +101,11 @@ def new_guard(array: np.ndarray) -> Guard | None:
     # flags["W"] and a positional setflags: the same as ``flags.writeable`` and
     # ``setflags(write=...)``, at half the cost, on every guard's path.
     if not array.flags["W"]:
-        return None if base is None else guard_of(base)
+        return None if base is None else guard_of(base, op)
     guard = Guard()
-    guard.base = None if base is None else guard_of(base)
+    guard.base = None if base is None else guard_of(base, op)
     guard.waiting = None
+    guard.op = op
     array.setflags(False)  # type: ignore[call-arg]  # positional, as NumPy documents it
     guard.array = array
     _guards[id(array)] = _weak(guard)
@@ -129,14 +131,14 @@ def hold_view(view: np.ndarray) -> None:
         base = base.base
 
 
-def protect(saved: tuple[Any, ...], out: Any, bits: int) -> tuple[Guard, ...]:
+def protect(saved: tuple[Any, ...], out: Any, bits: int, op: str = "an op") -> tuple[Guard, ...]:
     """The guards for one node, bases' guards included.
 
     One for ``saved[j]`` for each bit ``j`` set in ``bits`` (the inputs the user may be
     able to write to), and one for ``out`` unless it is None.
     """
     if out is None and bits and not bits & (bits - 1):  # one input, the common case
-        g = guard_of(saved[bits.bit_length() - 1])
+        g = guard_of(saved[bits.bit_length() - 1], op)
         if g is None:
             return ()
         if g.base is None:
@@ -145,14 +147,14 @@ def protect(saved: tuple[Any, ...], out: Any, bits: int) -> tuple[Guard, ...]:
     j = 0
     while bits:
         if bits & 1:
-            g = guard_of(saved[j])
+            g = guard_of(saved[j], op)
             while g is not None:
                 held.append(g)
                 g = g.base
         bits >>= 1
         j += 1
     if out is not None:
-        g = guard_of(out)
+        g = guard_of(out, op)
         while g is not None:
             held.append(g)
             g = g.base
@@ -160,3 +162,93 @@ def protect(saved: tuple[Any, ...], out: Any, bits: int) -> tuple[Guard, ...]:
 
 
 _guards_get = _guards.get
+
+
+def guard_holding(array: np.ndarray) -> Guard | None:
+    """The live guard that keeps ``array`` read-only, its own or a base's (None if none)."""
+    a: Any = array
+    while type(a) is _ndarray:
+        ref = _guards_get(id(a))
+        guard = ref() if ref is not None else None
+        if guard is not None:
+            return guard
+        a = a.base
+    return None
+
+
+def _saving_op(base: Any) -> str | None:
+    """The op named by the guard that keeps ``base`` read-only, if one does."""
+    guard = guard_holding(base) if isinstance(base, np.ndarray) else None
+    return None if guard is None else guard.op
+
+
+class SavedArray(np.ndarray):
+    """What ``Tensor.data`` hands out while a graph keeps the array read-only.
+
+    It reads like the array itself (NumPy's functions give plain arrays), and an in-place
+    edit (``a[...] = v``, ``a += v``, ``np.add(..., out=a)``, ``a.fill(v)``,
+    ``np.copyto(a, v)``) fails at once with a ``ValueError`` that names the op that saved
+    the array and says what to do, leaving the data unchanged.
+    """
+
+    def _refuse(self) -> None:
+        op = None if self.flags["W"] else _saving_op(self.base)
+        if op is not None:
+            # No reference to the guard in this frame: a kept traceback must not keep the
+            # array read-only.
+            raise ValueError(
+                f"assignment destination is read-only: this array (shape {self.shape}, dtype "
+                f"{self.dtype}) was saved by op '{op}' for the backward pass, which needs it "
+                "unchanged. Edit it after backward() (or once the graph is dropped), or edit "
+                "a copy (t.data.copy())"
+            )
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._refuse()
+        self.view(np.ndarray)[index] = value
+
+    def fill(self, value: Any) -> None:
+        self._refuse()
+        self.view(np.ndarray).fill(value)
+
+    def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        out = kwargs.get("out")
+        for target in out if isinstance(out, tuple) else (out,):
+            if isinstance(target, SavedArray):
+                target._refuse()
+        if method == "at" and isinstance(inputs[0], SavedArray):
+            inputs[0]._refuse()
+        plain = tuple(x.view(np.ndarray) if isinstance(x, SavedArray) else x for x in inputs)
+        if out is not None:
+            kwargs["out"] = tuple(
+                o.view(np.ndarray) if isinstance(o, SavedArray) else o
+                for o in (out if isinstance(out, tuple) else (out,))
+            )
+        return getattr(ufunc, method)(*plain, **kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        if func in _WRITERS and args and isinstance(args[0], SavedArray):
+            args[0]._refuse()
+        return func(*_plain_args(args), **_plain_args(kwargs))
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
+
+    def copy(self, *args: Any, **kwargs: Any) -> Any:
+        return self.view(np.ndarray).copy(*args, **kwargs)
+
+    def astype(self, *args: Any, **kwargs: Any) -> Any:
+        return self.view(np.ndarray).astype(*args, **kwargs)
+
+
+_WRITERS = frozenset({np.copyto, np.put, np.place, np.putmask})
+
+
+def _plain_args(x: Any) -> Any:
+    if isinstance(x, SavedArray):
+        return x.view(np.ndarray)
+    if isinstance(x, (list, tuple)):
+        return type(x)(_plain_args(y) for y in x)
+    if isinstance(x, dict):
+        return {k: _plain_args(v) for k, v in x.items()}
+    return x

@@ -324,7 +324,7 @@ class Primitive:
         node.sink = None
         exposed &= kept_bits
         if keep_out and result._owned is None:
-            node.guarded = protect(saved, out, exposed)
+            node.guarded = protect(saved, out, exposed, self.name)
         elif not exposed:
             node.guarded = ()
         elif not exposed & (exposed - 1):
@@ -334,15 +334,15 @@ class Primitive:
             ref = _guards_get(id(array))
             guard = ref() if ref is not None else None
             if guard is None:
-                guard = new_guard(array)
+                guard = new_guard(array, self.name)
             if guard is None:
                 node.guarded = ()
             elif guard.base is None:
                 node.guarded = (guard,)
             else:
-                node.guarded = protect(saved, None, exposed)
+                node.guarded = protect(saved, None, exposed, self.name)
         else:
-            node.guarded = protect(saved, None, exposed)
+            node.guarded = protect(saved, None, exposed, self.name)
         result._node = node
         return result
 
@@ -398,7 +398,9 @@ class Primitive:
                     raw[j] = None
             saved = tuple(raw)
         out = value if keep_out else None
-        guarded = protect(saved, out, sum(1 << j for j, a in enumerate(saved) if a is not None))
+        guarded = protect(
+            saved, out, sum(1 << j for j, a in enumerate(saved) if a is not None), self.name
+        )
         return new_node(
             self, parents, argnums, saved, kwargs or _NO_KWARGS, out, value.shape, value.dtype,
             guarded,
@@ -611,7 +613,7 @@ class _BinaryUfunc(Primitive):
         node.sink = None
         exposed &= kept_bits
         if keep_out and result._owned is None:
-            node.guarded = protect(saved, out, exposed)
+            node.guarded = protect(saved, out, exposed, self.name)
         elif not exposed:
             node.guarded = ()
         elif exposed != 3:
@@ -619,15 +621,15 @@ class _BinaryUfunc(Primitive):
             ref = _guards_get(id(array))
             guard = ref() if ref is not None else None
             if guard is None:
-                guard = new_guard(array)
+                guard = new_guard(array, self.name)
             if guard is None:
                 node.guarded = ()
             elif guard.base is None:
                 node.guarded = (guard,)
             else:
-                node.guarded = protect(saved, None, exposed)
+                node.guarded = protect(saved, None, exposed, self.name)
         else:
-            node.guarded = protect(saved, None, exposed)
+            node.guarded = protect(saved, None, exposed, self.name)
         result._node = node
         return result
 

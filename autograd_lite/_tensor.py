@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike, DTypeLike, NDArray
 from . import _graph, _mode
 from ._arrays import asarray
 from ._graph import Node
-from ._guard import hold_view
+from ._guard import SavedArray, guard_holding, hold_view
 from .compiler.values import UNREAD, TracedArray
 from .compiler.values import current as _current_recorder
 from .errors import NumpyOnTensorError, TraceError
@@ -120,6 +120,9 @@ class Tensor:
                 data = self._data = data.copy()
         elif data.base is not None and data.flags["W"]:  # writeable
             hold_view(data)  # a view of an array a graph saved is read-only while it does
+        if not data.flags["W"] and guard_holding(data) is not None:
+            # Saved by a graph: an array that says so when someone tries to edit it.
+            return data.view(SavedArray)
         return data
 
     @data.setter
@@ -264,7 +267,8 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A Tensor with the same data (not copied) and no graph."""
-        return Tensor._from_node(self.data, None)  # ``data``: the array is handed out
+        data = self.data  # the array is handed out (a graph's own result is copied first)
+        return Tensor._from_node(self._data if type(data) is SavedArray else data, None)
 
     def numpy(self) -> NDArray[Any]:
         """The data as a NumPy array (not copied)."""
@@ -296,6 +300,8 @@ class Tensor:
                 "or .numpy() first, or use autograd_lite's own functions"
             )
         arr = self.data if dtype is None else self._data.astype(dtype)
+        if type(arr) is SavedArray:
+            arr = self._data
         return arr.copy() if copy else arr
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:

@@ -162,7 +162,7 @@ def test_arrays_that_were_read_only_stay_read_only() -> None:
 def test_switching_protection_off_is_caught_by_backward_naming_the_op() -> None:
     x = ag.Tensor([0.5, -1.0], requires_grad=True)
     y = ag.exp(x) * x
-    x.data.flags.writeable = True  # deliberately around the guard
+    x._data.flags.writeable = True  # deliberately around the guard (.data refuses it)
     x.data[0] = 3.0
     with pytest.raises(RuntimeError, match=r"op 'multiply'.*input 1.*shape \(2,\)"):
         y.sum().backward()
@@ -191,7 +191,7 @@ def test_switching_protection_off_is_caught_along_a_chain_sharing_one_guard() ->
     z = x
     for _ in range(5):
         z = z * c
-    c.data.flags.writeable = True
+    c._data.flags.writeable = True  # around the guard
     c.data[0] = 7.0
     with pytest.raises(RuntimeError, match=r"op 'multiply'.*input 1.*shape \(2,\)"):
         z.sum().backward()
@@ -284,3 +284,69 @@ def test_a_read_only_view_of_a_writable_array_guards_the_array() -> None:
     y.backward()
     np.testing.assert_array_equal(x.grad, [2.0, 2.0])
     base[0] = 100.0  # writable again once the graph is freed
+
+
+def _saved_graphs():
+    """(name, the Tensor whose data a graph saved, the op named, a function running backward)."""
+    x = ag.Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    leaf = (x, x * x, "multiply")
+    W = ag.Tensor(np.ones((2, 3)), requires_grad=True)
+    X = ag.Tensor(np.arange(6.0).reshape(3, 2))  # a constant: W's gradient needs it
+    constant = (X, W @ X, "matmul")
+    z = ag.Tensor(np.array([0.5, 1.5]), requires_grad=True)
+    logged = (z, ag.log(z), "log")
+    return {"leaf": leaf, "constant": constant, "log": logged}
+
+
+_EDITS = {
+    "one element": lambda a: a.__setitem__((0,) * a.ndim, 7.0),
+    "+=": lambda a: a.__iadd__(1.0),
+    "[...] =": lambda a: a.__setitem__(Ellipsis, 0.0),
+    "np.add out=": lambda a: np.add(a, 1.0, out=a),
+    "fill": lambda a: a.fill(3.0),
+    "np.copyto": lambda a: np.copyto(a, 2.0),
+}
+
+
+@pytest.mark.parametrize("graph", ["leaf", "constant", "log"])
+@pytest.mark.parametrize("edit", sorted(_EDITS))
+def test_an_edit_of_a_saved_array_names_the_op_and_what_to_do(graph, edit) -> None:  # type: ignore[no-untyped-def]
+    tensor, out, op = _saved_graphs()[graph]
+    before = tensor.data.copy()
+    with pytest.raises(ValueError, match="read-only") as info:
+        _EDITS[edit](tensor.data)
+    message = str(info.value)
+    assert f"saved by op '{op}'" in message
+    assert f"shape {before.shape}" in message
+    assert "backward" in message and "copy" in message
+    np.testing.assert_array_equal(tensor.data, before)  # nothing changed
+    out.sum().backward()
+    _EDITS[edit](tensor.data)  # free again once backward has run
+    assert not np.array_equal(tensor.data, before) or edit == "np.copyto"
+
+
+def test_an_edit_between_two_backward_passes_with_retain_graph_is_refused() -> None:
+    x = ag.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = (ag.exp(x) * x).sum()
+    y.backward(retain_graph=True)
+    with pytest.raises(ValueError, match="saved by op 'multiply'"):
+        x.data[1] = 0.0
+    first = x.grad.copy()
+    x.grad = None
+    y.backward()
+    np.testing.assert_array_equal(x.grad, first)  # the second pass saw the same values
+    x.data[1] = 0.0  # and now the graph is freed
+    assert x.data[1] == 0.0
+
+
+def test_reading_a_saved_array_is_unchanged() -> None:
+    x = ag.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = x * x
+    data = x.data
+    assert type(data + 1.0) is np.ndarray and type(np.exp(data)) is np.ndarray
+    assert type(data.copy()) is np.ndarray and data.copy().flags.writeable
+    assert repr(data) == "array([1., 2.])"
+    np.testing.assert_array_equal(np.concatenate([data, data]), [1.0, 2.0, 1.0, 2.0])
+    assert type(x.detach().data) in (np.ndarray, type(data))
+    del y
+    assert type(x.data) is np.ndarray  # the graph is gone: the plain array again
