@@ -417,6 +417,7 @@ class _Trace:
         self.constants = Constants(recorder.constants, used_consts)
         self.constant_arrays = recorder.constants
         self.signature = self._describe_signature()
+        self._statics: list[Any] = []  # results that are Python objects, returned as they are
         self.source = self._source()
         self.run = self._build_runner()
 
@@ -476,7 +477,7 @@ class _Trace:
         result = self._result_expression(self.spec, runtime=False)
         if self.writes:
             updates = ", ".join(
-                f"{_slot_label(self, w)!r}: {self._item(w.item, False)}" for w in self.writes
+                f"{_describe_source(self, w.source)!r}: {self._item(w.item)}" for w in self.writes
             )
             body.append(f"return {result}, {{{updates}}}")
         else:
@@ -484,7 +485,7 @@ class _Trace:
         lines += ["    " + line if line else "" for line in body]
         return "\n".join(lines) + "\n"
 
-    def _item(self, item: Any, runtime: bool) -> str:
+    def _item(self, item: Any) -> str:
         if isinstance(item, Var):
             return item.name
         if isinstance(item, Const):
@@ -495,7 +496,7 @@ class _Trace:
         kind = spec[0]
         if kind in ("tensor", "array"):
             item = spec[1]
-            text = self._item(item, runtime)
+            text = self._item(item)
             if isinstance(item, Var) and item.shape == ():  # a reduction may give a scalar
                 text = f"_ag_asarray({text})" if runtime else f"np.asarray({text})"
             return f"_ag_T({text}, None)" if runtime and kind == "tensor" else text
@@ -524,13 +525,9 @@ class _Trace:
             except ValueError:
                 pass
         if runtime:
-            return f"_ag_static[{self._static_index(value)}]"
+            self._statics.append(value)
+            return f"_ag_static[{len(self._statics) - 1}]"
         return "None"
-
-    def _static_index(self, value: Any) -> int:
-        statics = self.__dict__.setdefault("_statics", [])
-        statics.append(value)
-        return len(statics) - 1
 
     def _owner_expression(self, source: tuple[Any, ...]) -> str:
         if source[0] == "arg":
@@ -565,7 +562,7 @@ class _Trace:
         body = self._body_lines(with_comments=False)
         epi = self._epilogue()
         result = self._result_expression(self.spec, runtime=True)
-        env["_ag_static"] = self.__dict__.get("_statics", [])
+        env["_ag_static"] = self._statics
         lines += ["    " + line for line in [*pro, *body, *epi, f"return {result}"]]
         code = "\n".join(lines) + "\n"
         self.runner_source = code
@@ -667,7 +664,7 @@ class _Trace:
         lines: list[str] = []
         made: set[tuple[int, int]] = set()
         for w in self.writes:
-            value = self._item(w.item, True)
+            value = self._item(w.item)
             kind = w.source[0]
             if kind in ("arg", "tensor"):
                 owner = self._owner_expression(w.source)
@@ -797,7 +794,7 @@ def _guard_relevant(
 
 
 def _distinct_writes(writes: list[Write]) -> list[Write]:
-    """Writes of one value into two slots would share an array: the second gets a copy."""
+    """Refuse to write one array into two slots (two ``.grad``), which would share it."""
     seen: set[int] = set()
     for w in writes:
         if isinstance(w.item, Var):
@@ -819,10 +816,6 @@ def _name_writes(
         item = w.item
         if isinstance(item, Var) and item.index not in input_vars and w.source[-1] == "_grad":
             item.name = recorder.unique(w.name)
-
-
-def _slot_label(trace: _Trace, w: Write) -> str:
-    return _describe_source(trace, w.source)
 
 
 def _describe_source(trace: _Trace, source: tuple[Any, ...]) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .recorder import Const, Input, Stmt, Write
+from .recorder import Input, Stmt, Write
 from .values import Var
 
 # Below this size NumPy's allocation is cheaper than passing ``out=``.
@@ -252,7 +252,3 @@ def _name_buffers(statements: list[Stmt]) -> None:
         else:
             for v in stmt.outs:
                 holder.setdefault(v.index, v)
-
-
-def is_const(item: Any) -> bool:
-    return isinstance(item, Const)
