@@ -218,260 +218,151 @@ def backprop(
 
     With ``targets=None`` this is ``Tensor.backward``: every node with a ``sink`` (a leaf,
     or a Tensor that called ``retain_grad``) gets the gradient added to its Tensor's
-    ``.grad``.  Otherwise it is the functional form: gradients of the target nodes are
-    returned, no ``.grad`` is touched, and the walk neither passes the targets nor visits
-    nodes that cannot reach one.
+    ``.grad``, all at once when the walk is over, so a pass that fails changes none.
+    Otherwise it is the functional form: gradients of the target nodes are returned, no
+    ``.grad`` is touched, and the walk neither passes the targets nor visits nodes that
+    cannot reach one.
 
     With ``create_graph=True`` the VJPs receive Tensors and run with recording on, so the
     returned gradients are Tensors that can be differentiated again.
+
+    Nodes are visited newest first (a node is always newer than its parents), so a node's
+    gradient is complete when it is visited: the sum of what its children sent it.
     """
-    state = _mode.state
-    if targets is None and not create_graph and not state.anomaly and not state.tracing:
-        _backward(root, seed, retain_graph)
-        return {}
     target_set = None if targets is None else set(targets)
     relevant = None if target_set is None else _reaching(root, target_set)
-    results: dict[Node, Any] = {}
-    grads: dict[Node, Any] = {root: seed}
-    heap: list[tuple[int, Node]] = [(root.key, root)]
-    handed_out: set[int] = {id(seed)}
-    anomaly = _mode.state.anomaly
+    state = _mode.state
+    anomaly = state.anomaly
     recorder = _current_recorder() if state.tracing else None
-    label_before = None if recorder is None else (recorder.label, recorder.site)
+    grads: dict[Node, Any] = {}  # what each waiting node has received so far
+    waiting: list[tuple[int, Node]] = []  # a heap of the waiting nodes, the newest first
+    results: dict[Node, Any] = {}  # the targets' gradients (the functional form)
+    sinks: dict[Node, Any] = {}  # the gradients for Tensors' .grad (Tensor.backward)
+    checked: Guard | None = None  # the last guard seen intact (a chain shares one)
+    # The VJPs run on arrays, unrecorded, unless the pass is itself to be differentiated.
     mode_before = _mode.set_state(create_graph, not create_graph, anomaly)
-    # In anomaly mode NumPy's warnings are silenced so that the AnomalyError, which names
-    # the op, is what gets reported.
+    # In anomaly mode NumPy's warnings are silenced, so that the AnomalyError, which
+    # names the op, is what gets reported.
     errstate = np.errstate(all="ignore") if anomaly else contextlib.nullcontext()
-    with errstate:
-        try:
-            while heap:
-                node = heappop(heap)[1]
-                g = grads.pop(node)
-                if target_set is not None:
-                    if node in target_set:
-                        results[node] = g
-                        continue
-                elif node.sink is not None:
-                    _write_sink(node, g, handed_out)
-                prim = node.prim
-                if prim is None:
-                    continue
-                args: Any = node.args
-                if args is None:
-                    raise _freed_error(node)
-                if node.guarded:
-                    _check_unmodified(node)
-                if recorder is not None:  # ag.compile's trace: label the VJPs' statements
-                    recorder.label = "backward of " + prim.name
-                    recorder.site = node.site or recorder.site
-                vjps = prim.vjps
-                kwargs = node.kwargs
-                if create_graph:
-                    out, args = _graph_inputs(node)
-                    residual_keys = getattr(kwargs, "residual_keys", ())
-                    if residual_keys:
-                        # The forward's arrays are constants to a recorded pass: the VJPs
-                        # recompute them, recorded (see Residuals).
-                        kwargs = {k: v for k, v in kwargs.items() if k not in residual_keys}
+    label_before = None if recorder is None else (recorder.label, recorder.site)
+    node: Node | None = root
+    g: Any = seed
+    try:
+        with errstate:
+            while node is not None:
+                # 1. Where the gradient ends: a target, or a Tensor's .grad.
+                if target_set is not None and node in target_set:
+                    results[node] = g
+                    node = None
+                elif target_set is None and node.sink is not None:
+                    sinks[node] = g
+                prim = node.prim if node is not None else None
+                if node is not None and prim is not None:
+                    # 2. What the VJPs will read must still be there, and unchanged.
+                    if node.args is None:
+                        raise _freed_error(node)
+                    checked = _check_guards(node, checked)
+                    if recorder is not None:  # ag.compile's trace labels the VJPs' lines
+                        recorder.label = "backward of " + prim.name
+                        recorder.site = node.site or recorder.site
+                    # 3. The chain rule: each parent's share of g, added to what it has.
+                    vjps: Any = prim.vjps
+                    out, args, kwargs = _vjp_inputs(node, create_graph)
+                    for parent, i in zip(node.parents, node.argnums):
+                        if relevant is not None and parent not in relevant:
+                            continue
+                        if create_graph:
+                            gi = _differentiable_vjp(vjps[i], prim, i, g, out, args, kwargs)
+                        else:
+                            gi = vjps[i](g, out, *args, **kwargs)
+                        if (
+                            type(gi) is not np.ndarray
+                            or gi.dtype is not parent.dtype
+                            or gi.shape != parent.shape
+                        ):
+                            gi = _fit(gi, parent, node, i, create_graph)
+                        if anomaly:
+                            _check_finite(gi, node, f"the gradient for input {i}")
+                        if target_set is None and parent.prim is None:
+                            # A leaf has no VJPs to run: its gradient goes to its .grad.
+                            previous = sinks.get(parent)
+                            sinks[parent] = gi if previous is None else previous + gi
+                            continue
+                        previous = grads.get(parent)
+                        if previous is None:
+                            grads[parent] = gi
+                            heappush(waiting, (parent.key, parent))
+                        else:
+                            # Out of place: ``previous`` may be shared with another branch.
+                            grads[parent] = previous + gi
+                    # 4. Release what the node saved, unless the graph is to be used again.
+                    if not retain_graph:
+                        _free(node)
+                # The next node: the newest of those waiting.
+                if waiting:
+                    node = heappop(waiting)[1]
+                    g = grads.pop(node)
                 else:
-                    out = node.out
-                for parent, i in zip(node.parents, node.argnums):
-                    if relevant is not None and parent not in relevant:
-                        continue
-                    if create_graph:
-                        gi = _differentiable_vjp(vjps[i], prim, i, g, out, args, kwargs)  # type: ignore[index]
-                    else:
-                        gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
-                    if (
-                        type(gi) is not np.ndarray
-                        or gi.shape != parent.shape
-                        or gi.dtype != parent.dtype
-                    ):
-                        gi = _fit(gi, parent, node, i, create_graph)
-                    if anomaly:
-                        _check_finite(gi, node, f"the gradient for input {i}")
-                    previous = grads.get(parent)
-                    if previous is None:
-                        grads[parent] = gi
-                        heappush(heap, (parent.key, parent))
-                    else:
-                        # Out of place: ``previous`` may be shared with another branch.
-                        grads[parent] = previous + gi
-                if not retain_graph:
-                    _free(node)
-        finally:
-            _mode.set_state(mode_before[0], mode_before[1], _mode.state.anomaly)
-            if recorder is not None and label_before is not None:
-                recorder.label, recorder.site = label_before
+                    node = None
+        if target_set is None:
+            _write_grads(sinks, seed)
+    finally:
+        _mode.set_state(mode_before[0], mode_before[1], state.anomaly)
+        if recorder is not None and label_before is not None:
+            recorder.label, recorder.site = label_before
     return results
 
 
-def _backward(root: Node, seed: Any, retain_graph: bool) -> None:
-    """``backprop`` for ``Tensor.backward``: first order, into ``.grad``.  The hot path."""
-    grads: dict[Node, Any] = {}
-    heap: list[tuple[int, Node]] = []
-    # Leaves have no VJPs to run, so they never enter the heap: their gradients are
-    # summed in ``grads``.  Every ``.grad`` (leaves', and retained ones') is written once
-    # the walk is over, and only if it succeeds: a failed pass changes none.
-    sinks: list[Node] = []  # leaves, and nodes that ``retain_grad``, in ``grads``
+def _vjp_inputs(node: Node, create_graph: bool) -> tuple[Any, Any, dict[str, Any]]:
+    """The output, inputs and keywords that ``node``'s VJPs receive.
+
+    For a recorded pass (``create_graph``) they are Tensors wired into the graph, and the
+    forward's residual arrays are left out (constants to the new graph): the VJPs
+    recompute them, recorded (see Residuals).
+    """
+    if not create_graph:
+        return node.out, node.args, node.kwargs
+    out, args = _graph_inputs(node)
+    kwargs = node.kwargs
+    residual_keys = getattr(kwargs, "residual_keys", ())
+    if residual_keys:
+        kwargs = {k: v for k, v in kwargs.items() if k not in residual_keys}
+    return out, args, kwargs
+
+
+def _check_guards(node: Node, checked: Guard | None) -> Guard | None:
+    """Refuse to go on if an array ``node`` saved was made writable; returns the last guard.
+
+    A guard shared with the node visited before (a constant used along a chain) was checked
+    there: only VJPs have run since.
+    """
+    for guard in node.guarded:
+        if guard is not checked:
+            if guard.array.flags["W"]:  # writeable (the short key is cheaper)
+                _check_unmodified(node)
+            checked = guard
+    return checked
+
+
+def _write_grads(sinks: dict[Node, Any], seed: Any) -> None:
+    """Add each sink node's gradient to its Tensor's ``.grad``: all computed, then assigned.
+
+    A Tensor can have had two leaf nodes (its ``requires_grad`` switched off and on), so
+    the gradients are summed per Tensor before any ``.grad`` changes.
+    """
     handed_out: set[int] = {id(seed)}
-    pop, get, ndarray = grads.pop, grads.get, np.ndarray
-    # set_state(False, True, False), written out for the common case of a thread in the
-    # default mode (no entry in ``unusual`` at all): VJPs run on arrays, unrecorded.
-    state = _mode.state
-    mode_before = _mode.set_state(False, True, False) if _mode.unusual else None
-    if mode_before is None:
-        state.grad_enabled = False
-        state.arrays_in_vjps = True
-        _mode.unusual.append(None)
-    node: Node | None = root
-    g: Any = seed
-    checked: Guard | None = None  # the guard whose array was last seen read-only
-    try:
-        while True:
-            if node is None:
-                if not heap:
-                    break
-                node = heappop(heap)[1]
-                g = pop(node)
-            if node.sink is not None:
-                grads[node] = g  # its .grad is written with the leaves'
-                sinks.append(node)
-            prim = node.prim
-            if prim is None:
-                node = None
-                continue
-            args = node.args
-            if args is None:
-                raise _freed_error(node)
-            for guard in node.guarded:
-                # A guard shared with the node before (a constant used along a chain)
-                # was checked there: only VJPs have run since.
-                if guard is not checked:
-                    if guard.array.flags["W"]:  # writeable (the short key is cheaper)
-                        _check_unmodified(node)
-                    checked = guard
-            vjps = prim.vjps
-            out = node.out
-            kwargs = node.kwargs
-            parents = node._parents
-            if type(parents) is Node:
-                # One input needs a gradient, as for most ops: the loop below, unrolled.
-                i = node.argnums[0]
-                if kwargs:
-                    gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
-                elif len(args) == 2:
-                    gi = vjps[i](g, out, args[0], args[1])  # type: ignore[index,misc]
-                elif len(args) == 1:
-                    gi = vjps[i](g, out, args[0])  # type: ignore[index,misc]
-                else:
-                    gi = vjps[i](g, out, *args)  # type: ignore[index,misc]
-                if (
-                    type(gi) is not ndarray
-                    or gi.dtype is not parents.dtype
-                    or gi.shape != parents.shape
-                ):
-                    gi = _fit_array(gi, parents, node, i)
-                if not retain_graph:  # _free, inline
-                    node.args = None
-                    node.kwargs = NO_KWARGS
-                    node.out = None
-                    node._parents = ()
-                    node.guarded = ()
-                previous = get(parents)
-                if previous is not None:
-                    grads[parents] = previous + gi
-                elif parents.prim is None:
-                    grads[parents] = gi
-                    sinks.append(parents)
-                elif not heap or parents.key < heap[0][0]:
-                    # Newer than every waiting node, so it would be popped next anyway:
-                    # visited now, without the heap (the common case along a chain).
-                    node = parents
-                    g = gi
-                    continue
-                else:
-                    grads[parents] = gi
-                    heappush(heap, (parents.key, parents))
-                node = None
-                continue
-            # The parent to visit next, passed on directly rather than through the heap,
-            # as above.
-            after: Node | None = None
-            g_after: Any = None
-            n = -1 if kwargs else len(args)  # how to call the VJPs, decided once
-            for parent, i in zip(parents, node.argnums):  # type: ignore[arg-type]
-                if n == 2:
-                    gi = vjps[i](g, out, args[0], args[1])  # type: ignore[index,misc]
-                elif n == 1:
-                    gi = vjps[i](g, out, args[0])  # type: ignore[index,misc]
-                elif n < 0:
-                    gi = vjps[i](g, out, *args, **kwargs)  # type: ignore[index,misc]
-                else:
-                    gi = vjps[i](g, out, *args)  # type: ignore[index,misc]
-                # ``is not`` on dtypes: NumPy's built-in dtypes are shared instances, and
-                # ``_fit_array`` compares properly in the rare case it is reached needlessly.
-                if (
-                    type(gi) is not ndarray
-                    or gi.dtype is not parent.dtype
-                    or gi.shape != parent.shape
-                ):
-                    gi = _fit_array(gi, parent, node, i)
-                if parent is after:  # the same input twice (x * x)
-                    g_after = g_after + gi
-                    continue
-                previous = get(parent)
-                if previous is not None:
-                    # Out of place: ``previous`` may be shared with another branch.
-                    grads[parent] = previous + gi
-                elif parent.prim is None:
-                    grads[parent] = gi
-                    sinks.append(parent)
-                elif after is None and (not heap or parent.key < heap[0][0]):
-                    after = parent
-                    g_after = gi
-                else:
-                    grads[parent] = gi
-                    heappush(heap, (parent.key, parent))
-            if after is not None and heap and heap[0][0] < after.key:
-                # Another parent, pushed since, is newer: ``after`` waits its turn.
-                grads[after] = g_after
-                heappush(heap, (after.key, after))
-                after = None
-            if not retain_graph:  # _free, inline
-                node.args = None
-                node.kwargs = NO_KWARGS
-                node.out = None
-                node._parents = ()
-                node.guarded = ()
-            node = after
-            g = g_after
-        # One new .grad per Tensor (a Tensor can have had two leaf nodes, if its
-        # requires_grad was switched off and on), then all of them assigned at once.
-        updates: dict[int, tuple[Tensor, Any]] = {}
-        for sink_node in sinks:
-            tensor = sink_node.sink() if sink_node.sink is not None else None
-            if tensor is not None:
-                g = grads[sink_node]
-                pending = updates.get(id(tensor))
-                updates[id(tensor)] = (
-                    tensor,
-                    _sum_into_grad(tensor, g, handed_out)
-                    if pending is None
-                    else np.asarray(pending[1] + g),
-                )
-        for tensor, new_grad in updates.values():
-            tensor.grad = new_grad
-    finally:
-        if mode_before is None and not state.anomaly:
-            state.grad_enabled = True
-            state.arrays_in_vjps = False
-            _mode.unusual.pop()
+    updates: dict[int, tuple[Tensor, Any]] = {}
+    for node, g in sinks.items():
+        tensor = node.sink() if node.sink is not None else None
+        if tensor is None:
+            continue
+        pending = updates.get(id(tensor))
+        if pending is None:
+            updates[id(tensor)] = (tensor, _sum_into_grad(tensor, g, handed_out))
         else:
-            # A VJP may have switched anomaly mode (and left it): keep it, as before, and
-            # let set_state keep the count.
-            before = mode_before or (True, False, False)
-            _mode.set_state(before[0], before[1], state.anomaly)
+            updates[id(tensor)] = (tensor, asarray(pending[1] + g))
+    for tensor, new_grad in updates.values():
+        tensor.grad = new_grad
 
 
 def _check_unmodified(node: Node) -> None:
@@ -536,13 +427,6 @@ def _graph_inputs(node: Node) -> tuple[Any, list[Any]]:
             args[i] = wrap(args[i], parent)
     out = None if node.out is None else wrap(node.out, node)
     return out, args
-
-
-def _write_sink(node: Node, g: Any, handed_out: set[int]) -> None:
-    """Add ``g`` to the ``.grad`` of the Tensor that ``node.sink`` (not None) refers to."""
-    tensor = node.sink()  # type: ignore[misc]
-    if tensor is not None:
-        tensor.grad = _sum_into_grad(tensor, g, handed_out)
 
 
 def _sum_into_grad(tensor: Tensor, g: Any, handed_out: set[int]) -> Any:
