@@ -251,13 +251,13 @@ def backprop(
         with errstate:
             while node is not None:
                 # 1. Where the gradient ends: a target, or a Tensor's .grad.
+                prim = node.prim
                 if target_set is not None and node in target_set:
                     results[node] = g
-                    node = None
+                    prim = None  # the walk goes no further back from a target
                 elif target_set is None and node.sink is not None:
                     sinks[node] = g
-                prim = node.prim if node is not None else None
-                if node is not None and prim is not None:
+                if prim is not None:
                     # 2. What the VJPs will read must still be there, and unchanged.
                     if node.args is None:
                         raise _freed_error(node)

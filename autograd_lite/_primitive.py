@@ -385,8 +385,12 @@ class Primitive:
         value: np.ndarray,
         parents: tuple[Node, ...],
         argnums: tuple[int, ...],
+        guard: bool = True,
     ) -> Node | None:
-        """The Node for one call (None if no input gets a gradient): ``__call__``, readably."""
+        """The Node for one call (None if no input gets a gradient): ``__call__``, readably.
+
+        ``guard=False`` (a compiler's trace, which runs on copies) protects nothing.
+        """
         plan = self._plan(sum(1 << i for i in argnums), len(raw))
         parents = _with_vjps(parents, argnums, plan[2])
         if not parents:
@@ -398,9 +402,10 @@ class Primitive:
                     raw[j] = None
             saved = tuple(raw)
         out = value if keep_out else None
-        guarded = protect(
-            saved, out, sum(1 << j for j, a in enumerate(saved) if a is not None), self.name
-        )
+        guarded: tuple[Any, ...] = ()
+        if guard:
+            kept = sum(1 << j for j, a in enumerate(saved) if a is not None)
+            guarded = protect(saved, out, kept, self.name)
         return new_node(
             self, parents, argnums, saved, kwargs or _NO_KWARGS, out, value.shape, value.dtype,
             guarded,
@@ -455,21 +460,9 @@ class Primitive:
             _check_result_kind(self.name, value, tuple(parents))
         if not parents or not _state.grad_enabled:
             return Tensor._from_node(value, None)
-        plan = self._plan(sum(1 << i for i in argnums), len(raw))
-        keep_out, drop, plan_argnums, saved, _ = plan
-        kept_parents = _with_vjps(tuple(parents), tuple(argnums), plan_argnums)
-        if not kept_parents:
-            return Tensor._from_node(value, None)
-        if saved is None:
-            if drop:
-                for j in drop:
-                    raw[j] = None
-            saved = tuple(raw)
-        node = new_node(
-            self, kept_parents, plan_argnums, saved, kwargs or _NO_KWARGS,
-            value if keep_out else None, value.shape, value.dtype,
-        )  # fmt: skip
-        node.site = site
+        node = self._record(raw, kwargs, value, tuple(parents), tuple(argnums), guard=False)
+        if node is not None:
+            node.site = site
         return Tensor._from_node(value, node)
 
     def _call_checked(

@@ -205,32 +205,32 @@ def test_grad_accumulates_across_calls_as_in_eager() -> None:
     assert reasons[0] == "first call" and "grad is set" in reasons[1]
 
 
-def test_lr_changed_between_steps_is_read_not_baked() -> None:
-    (pe, opt_e, eager), (pc, opt_c, step), X, Y = _training_pair(OPTIMIZERS["adam"])
+def _train_changing(opt_factory, key, values):
+    """Eager and compiled steps side by side, setting the hyperparameter ``key`` per step."""
+    (pe, opt_e, eager), (pc, opt_c, step), X, Y = _training_pair(opt_factory)
     compiled = ag.compile(step)
-    for lr in (0.1, 0.05, 0.02, 0.3, 0.0, 0.07):
+    for value in values:
         for opt in (opt_e, opt_c):
-            opt.param_groups[0]["lr"] = lr
+            opt.param_groups[0][key] = value
         compiled(X, Y)
         eager(X, Y)
         for k in pe:
             assert_same(pc[k].data, pe[k].data)
+    return compiled, (pe, opt_e), (pc, opt_c)
+
+
+def test_lr_changed_between_steps_is_read_not_baked() -> None:
+    compiled, (pe, opt_e), (pc, opt_c) = _train_changing(
+        OPTIMIZERS["adam"], "lr", (0.1, 0.05, 0.02, 0.3, 0.0, 0.07)
+    )
     assert len(compiled.cache_info()) == 2
     assert opt_c.state[pc["W1"]]["step"] == opt_e.state[pe["W1"]]["step"] == 6
 
 
 def test_a_branch_on_a_hyperparameter_is_checked_on_every_call() -> None:
-    (pe, opt_e, eager), (pc, opt_c, step), X, Y = _training_pair(
-        lambda ps: ag.optim.SGD(ps, lr=0.1, momentum=0.9)
+    compiled, _, _ = _train_changing(
+        lambda ps: ag.optim.SGD(ps, lr=0.1, momentum=0.9), "momentum", (0.9, 0.9, 0.0, 0.0, 0.5)
     )
-    compiled = ag.compile(step)
-    for momentum in (0.9, 0.9, 0.0, 0.0, 0.5):
-        for opt in (opt_e, opt_c):
-            opt.param_groups[0]["momentum"] = momentum
-        compiled(X, Y)
-        eager(X, Y)
-        for k in pe:
-            assert_same(pc[k].data, pe[k].data)
     assert any("momentum" in t.reason for t in compiled.cache_info())
 
 
