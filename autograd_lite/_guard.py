@@ -131,33 +131,14 @@ def hold_view(view: np.ndarray) -> None:
         base = base.base
 
 
-def protect(saved: tuple[Any, ...], out: Any, bits: int, op: str = "an op") -> tuple[Guard, ...]:
-    """The guards for one node, bases' guards included.
-
-    One for ``saved[j]`` for each bit ``j`` set in ``bits`` (the inputs the user may be
-    able to write to), and one for ``out`` unless it is None.
-    """
-    if out is None and bits and not bits & (bits - 1):  # one input, the common case
-        g = guard_of(saved[bits.bit_length() - 1], op)
-        if g is None:
-            return ()
-        if g.base is None:
-            return (g,)
+def protect(arrays: list[np.ndarray], op: str = "an op") -> tuple[Guard, ...]:
+    """The guards that keep ``arrays`` read-only for op ``op``'s node, bases' guards included."""
     held: list[Guard] = []
-    j = 0
-    while bits:
-        if bits & 1:
-            g = guard_of(saved[j], op)
-            while g is not None:
-                held.append(g)
-                g = g.base
-        bits >>= 1
-        j += 1
-    if out is not None:
-        g = guard_of(out, op)
-        while g is not None:
-            held.append(g)
-            g = g.base
+    for array in arrays:
+        guard = guard_of(array, op)
+        while guard is not None:
+            held.append(guard)
+            guard = guard.base
     return tuple(held)
 
 

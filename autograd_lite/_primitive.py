@@ -29,8 +29,8 @@ import numpy as np
 
 from . import _mode
 from ._arrays import asarray
-from ._graph import NO_KWARGS, Node, new_node, next_key
-from ._guard import _guards, new_guard, protect
+from ._graph import NO_KWARGS, Node, new_node
+from ._guard import Guard, protect
 from .compiler.values import TracedArray
 from .compiler.values import current as _current_recorder
 from .errors import AnomalyError, TraceError
@@ -130,9 +130,6 @@ class Primitive:
     Calling it accepts Tensors, NumPy arrays and Python scalars and returns a Tensor.
     """
 
-    # Whether some input has None for its VJP, so that a node's parents must be filtered.
-    _partial = False
-
     def __init__(self, fun: Callable[..., Any], name: str | None = None) -> None:
         self.fun = fun
         # A NumPy ufunc takes exactly its inputs here: an extra one must not become ``out=``.
@@ -140,9 +137,7 @@ class Primitive:
         self.name = name or fun.__name__
         self.vjps: tuple[VJP | None, ...] | _ArgnumVJPs | None = None
         self._reads: list[tuple[bool, set[int] | None]] = []
-        # keyed by ``grad_bits | 1 << nargs``: which inputs require grad (bit i for input i)
-        # and how many inputs there are (the bit above them)
-        self._save_plan: dict[int, _Plan] = {}
+        self._plans: dict[tuple[int, tuple[int, ...]], _SavePlan] = {}
         self.__doc__ = fun.__doc__
         self.__name__ = self.name
         self.__qualname__ = getattr(fun, "__qualname__", self.name)
@@ -159,8 +154,7 @@ class Primitive:
         """
         self.vjps = tuple(vjps)
         self._reads = [(False, set()) if v is None else _parameters_read(v) for v in vjps]
-        self._save_plan = {}
-        self._partial = None in self.vjps
+        self._plans = {}
         return vjps[0] if len(vjps) == 1 and vjps[0] is not None else self
 
     def defvjp_argnum(self, vjp: Callable[..., Any]) -> Callable[..., Any]:
@@ -170,497 +164,241 @@ class Primitive:
         """
         self.vjps = _ArgnumVJPs(vjp)
         self._reads = _AllReads()  # type: ignore[assignment]
-        self._save_plan = {}
+        self._plans = {}
         return vjp
 
-    def _plan(self, grad_bits: int, nargs: int) -> _Plan:
-        """What to keep for a backward pass that needs gradients at ``argnums``.
-
-        ``(keep_out, drop, argnums, nothing_kept, kept_bits)``: whether to keep the
-        output, which inputs to drop, one shared copy of ``argnums``, a shared all-``None``
-        tuple when no input is kept (nodes share these instead of each holding its own),
-        and the kept inputs' positions as bits (``1 << i``).
-        """
-        plan = self._save_plan.get(grad_bits | 1 << nargs)
-        if plan is None:
-            argnums = _bit_positions(grad_bits)
-            if self.vjps is None:
-                raise NotImplementedError(f"op '{self.name}' has no VJP: call {self.name}.defvjp")
-            keep_out = False
-            keep: set[int] = set()
-            everything = False
-            if not isinstance(self.vjps, _ArgnumVJPs):
-                for i in argnums:
-                    if i >= len(self.vjps):
-                        raise TypeError(
-                            f"{self.name}: input {i} requires grad, but defvjp was given "
-                            f"{len(self.vjps)} VJP(s); pass None for an input with no gradient"
-                        )
-                # None in place of a VJP: that input gets no gradient from this op.
-                argnums = tuple(i for i in argnums if self.vjps[i] is not None)
-            for i in argnums:
-                reads_out, reads = self._reads[i]
-                keep_out |= reads_out
-                if reads is None:
-                    everything = True
-                else:
-                    keep |= reads
-            drop = None if everything else tuple(j for j in range(nargs) if j not in keep)
-            nothing_kept = (None,) * nargs if drop is not None and len(drop) == nargs else None
-            kept_bits = sum(1 << j for j in range(nargs) if drop is None or j not in drop)
-            plan = (keep_out, drop, argnums, nothing_kept, kept_bits)
-            self._save_plan[grad_bits | 1 << nargs] = plan
-        return plan
-
     def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
-        # The hot path of every op: kept free of anything that is not needed.
-        raw = list(args)
-        parents: Any = None  # the input nodes: None, one Node, or a tuple of them
-        grad_bits = 0  # bit i: input i requires grad
-        exposed = 0  # bit i: input i is an array the user may be able to write to
-        owned_in = 0  # bit i: input i is a Tensor's own fresh result
-        plain = True
-        i = 0
-        for a in args:
+        state = _state if _unusual else _DEFAULT_MODE
+        if state.arrays_in_vjps and not any(isinstance(a, Tensor) for a in args):
+            # Inside a first-order VJP: arrays in, arrays out, nothing recorded.
+            value = self.fun(*args, **kwargs)
+            return value.value if type(value) is Residuals else value  # type: ignore[no-any-return]
+        recorder = _current_recorder() if state.tracing else None
+        # 1. The arrays the NumPy function receives, and the inputs that carry a graph.
+        inputs = list(args)
+        argnums = []
+        for i, a in enumerate(args):
             if isinstance(a, Tensor):
-                plain = False
-                data = raw[i] = a._data
-                if a._owned is not data:
-                    exposed |= 1 << i
-                else:
-                    owned_in |= 1 << i
-                node = a._node
-                if node is not None:
-                    grad_bits |= 1 << i
-                    if parents is None:
-                        parents = node
-                    elif type(parents) is tuple:
-                        parents += (node,)
-                    else:
-                        parents = (parents, node)
-            elif type(a) is _ndarray:
-                exposed |= 1 << i
-            i += 1
-        if self._ufunc_nin and (i != self._ufunc_nin or kwargs):
-            raise TypeError(
-                f"{self.name}: takes {self._ufunc_nin} input(s) and no keyword arguments, "
-                f"got {i} and {sorted(kwargs)}"
-            )
-        recording = True
-        if _unusual:  # some thread, maybe this one, is not in the default mode
-            state = _state
-            if plain and state.arrays_in_vjps:
-                # Inside a first-order VJP: arrays in, arrays out, no Tensor wrapping.
-                value = self.fun(*args, **kwargs)
-                return value.value if type(value) is Residuals else value  # type: ignore[no-any-return]
-            if state.tracing:
-                return self._call_traced(args, kwargs)
-            if state.anomaly:
-                return self._call_checked(
-                    raw, kwargs, _as_tuple(parents), _bit_positions(grad_bits)
-                )
-            recording = state.grad_enabled
-        try:
-            value = self.fun(*raw, **kwargs)
-        except _INPUT_ERRORS as exc:
-            raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(raw)})") from exc
-        if type(value) is not _ndarray:
-            if type(value) is Residuals:
-                kwargs = self._with_residuals(value, kwargs, raw)
-                value = value.value
-            value = np.asarray(value)
-        dtype = value.dtype
-        if dtype not in _REAL_DTYPES:
-            _check_result_kind(self.name, value, _as_tuple(parents))
-        result = _new_tensor(Tensor)
-        result._data = value
-        result._grad = None
-        result._owned = None
-        result._saved = False
-        if parents is None or not recording:
-            result._node = None
-            return result
-        plan = self._save_plan.get(grad_bits | 1 << i) or self._plan(grad_bits, i)
-        keep_out, drop, argnums, saved, kept_bits = plan
-        if self._partial and len(argnums) != grad_bits.bit_count():
-            # Some inputs that require grad have no VJP: they get nothing from this op.
-            parents = _with_vjps(_as_tuple(parents), _bit_positions(grad_bits), argnums)
-            if not parents:
-                result._node = None
-                return result
-            if len(parents) == 1:
-                parents = parents[0]
-        # A fresh result (a new array, or a view of an input's fresh result, ``y[:2]``)
-        # cannot be written to until ``result.data`` hands it out, so graphs that save it
-        # need no guard; only arrays the user may hold go through ``protect``.
-        if value.base is None:
-            if not any(value is r for r in raw):  # the forward made it
-                result._owned = value
-        elif _owned_base(value.base, args):
-            result._owned = value
-        if owned_in & kept_bits:
-            _mark_saved(args, owned_in & kept_bits)
-        if keep_out:
-            result._saved = True
-        if saved is None:
-            if drop:
-                for j in drop:
-                    raw[j] = None
-            # A tuple, not the list: tuples of arrays drop out of the cycle collector's
-            # bookkeeping, which keeps deep graphs cheap to hold.
-            saved = tuple(raw)
-        out = value if keep_out else None
-        # new_node(), inline.
-        node = Node()
-        node.key = -_next_key()
-        node.prim = self
-        node._parents = parents
-        node.argnums = argnums
-        node.args = saved
-        node.kwargs = kwargs or _NO_KWARGS
-        node.out = out
-        node.shape = value.shape
-        node.dtype = dtype
-        node.sink = None
-        exposed &= kept_bits
-        if keep_out and result._owned is None:
-            node.guarded = protect(saved, out, exposed, self.name)
-        elif not exposed:
-            node.guarded = ()
-        elif not exposed & (exposed - 1):
-            # protect(), inline for its common case: one input, whose guard may exist
-            # already (a parameter or batch saved by several ops of a step).
-            array: Any = saved[exposed.bit_length() - 1]
-            ref = _guards_get(id(array))
-            guard = ref() if ref is not None else None
-            if guard is None:
-                guard = new_guard(array, self.name)
-            if guard is None:
-                node.guarded = ()
-            elif guard.base is None:
-                node.guarded = (guard,)
-            else:
-                node.guarded = protect(saved, None, exposed, self.name)
-        else:
-            node.guarded = protect(saved, None, exposed, self.name)
-        result._node = node
+                inputs[i] = a._data if recorder is None else recorder.tensor_data(a)
+                if a._node is not None:
+                    argnums.append(i)
+        # 2. The forward computation, checked.
+        site = None
+        if recorder is not None:
+            site = recorder.user_site()
+        elif state.anomaly:
+            site = _caller_site()
+        value, kwargs = self._forward(inputs, kwargs, state, site, bool(argnums))
+        result = Tensor._from_node(value, None)
+        # 3. The node, which keeps what the VJPs will read.
+        if argnums and state.grad_enabled:
+            node = self._record(args, inputs, kwargs, result, tuple(argnums), recorder is None)
+            if node is not None and site is not None:
+                node.site = site
+            result._node = node
         return result
 
+    def _forward(
+        self,
+        inputs: list[Any],
+        kwargs: dict[str, Any],
+        state: Any,
+        site: str | None,
+        requires_grad: bool,
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Run the NumPy function: its result as an array, and the keywords for the VJPs.
+
+        Bad input raises a documented error that names the op; inside ``detect_anomaly``
+        a NaN or infinity in the result raises; inside a trace, a result computed outside
+        the trace raises.
+        """
+        if self._ufunc_nin and (len(inputs) != self._ufunc_nin or kwargs):
+            raise TypeError(
+                f"{self.name}: takes {self._ufunc_nin} input(s) and no keyword arguments, "
+                f"got {len(inputs)} and {sorted(kwargs)}"
+            )
+        try:
+            if state.tracing:
+                with _current_recorder().labelled(self.name, site):  # type: ignore[union-attr]
+                    value = self.fun(*inputs, **kwargs)
+            elif state.anomaly:  # NumPy's warnings give way to the AnomalyError below
+                with np.errstate(all="ignore"):
+                    value = self.fun(*inputs, **kwargs)
+            else:
+                value = self.fun(*inputs, **kwargs)
+        except _INPUT_ERRORS as exc:
+            raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(inputs)})") from exc
+        if type(value) is Residuals:
+            kwargs = self._with_residuals(value, kwargs, inputs, copy=not state.tracing)
+            value = value.value
+        if type(value) is not np.ndarray:
+            value = asarray(value)
+        if value.dtype not in _REAL_DTYPES:
+            _check_result_kind(self.name, value, requires_grad)
+        if state.tracing and type(value) is not TracedArray:
+            if any(type(x) is TracedArray for x in inputs):
+                raise TraceError(
+                    f"op '{self.name}' at {site} computed its result outside the trace (a "
+                    "NumPy path that does not dispatch on traced arrays, such as np.asarray "
+                    "or np.array); write its forward with NumPy functions applied to its inputs"
+                )
+        if state.anomaly and value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
+            raise AnomalyError(
+                f"the result of op '{self.name}' (output shape {value.shape}) contains NaN or "
+                f"infinity; the op was called at {site}"
+            )
+        return value, kwargs
+
     def _with_residuals(
-        self, value: Residuals, kwargs: dict[str, Any], inputs: list[Any]
+        self, value: Residuals, kwargs: dict[str, Any], inputs: list[Any], copy: bool = True
     ) -> ResidualKwargs:
         """The keywords a node of this call keeps for its VJPs: the call's and the residuals'.
 
         Residual arrays are copied, so that no one can change what the VJPs will read,
         unless the forward handed them over (:meth:`Residuals.fresh`); even then, one that
-        is the result, an input or a view is copied.
+        is the result, an input or a view is copied.  A trace (``copy=False``) copies
+        nothing: its program holds no Tensors.
         """
         saved = value.saved
-        if kwargs:
-            clash = saved.keys() & kwargs.keys()
-            if clash:
-                raise TypeError(
-                    f"{self.name}: the residual(s) {sorted(clash)} have the names of keyword "
-                    "arguments of the call"
-                )
+        clash = saved.keys() & kwargs.keys()
+        if clash:
+            raise TypeError(
+                f"{self.name}: the residual(s) {sorted(clash)} have the names of keyword "
+                "arguments of the call"
+            )
         merged = ResidualKwargs(kwargs, **saved)
-        result = value.value
-        for name in saved:
-            array = saved[name]
-            if isinstance(array, _ndarray) and (
-                not value.handed_over
-                or type(array) is not _ndarray
-                or array.base is not None
-                or array is result
-                or any(array is r for r in inputs)
-            ):
-                merged[name] = array.copy()
         merged.residual_keys = tuple(saved)
+        if copy:
+            result = value.value
+            for name, array in saved.items():
+                if isinstance(array, np.ndarray) and (
+                    not value.handed_over
+                    or type(array) is not np.ndarray
+                    or array.base is not None
+                    or array is result
+                    or any(array is x for x in inputs)
+                ):
+                    merged[name] = array.copy()
         return merged
+
+    def _plan(self, nargs: int, argnums: tuple[int, ...]) -> _SavePlan:
+        """What a call with ``nargs`` inputs, of which ``argnums`` require grad, must keep."""
+        plan = self._plans.get((nargs, argnums))
+        if plan is not None:
+            return plan
+        if self.vjps is None:
+            raise NotImplementedError(f"op '{self.name}' has no VJP: call {self.name}.defvjp")
+        needed = argnums
+        if not isinstance(self.vjps, _ArgnumVJPs):
+            for i in argnums:
+                if i >= len(self.vjps):
+                    raise TypeError(
+                        f"{self.name}: input {i} requires grad, but defvjp was given "
+                        f"{len(self.vjps)} VJP(s); pass None for an input with no gradient"
+                    )
+            # None in place of a VJP: that input gets no gradient from this op.
+            needed = tuple(i for i in argnums if self.vjps[i] is not None)
+        keep_out = False
+        kept: set[int] = set()
+        for i in needed:
+            reads_out, reads = self._reads[i]
+            keep_out |= reads_out
+            kept |= set(range(nargs)) if reads is None else reads
+        plan = _SavePlan(needed, tuple(j in kept for j in range(nargs)), keep_out)
+        self._plans[nargs, argnums] = plan
+        return plan
 
     def _record(
         self,
-        raw: list[Any],
+        args: tuple[Any, ...],
+        inputs: list[Any],
         kwargs: dict[str, Any],
-        value: np.ndarray,
-        parents: tuple[Node, ...],
+        result: Tensor,
         argnums: tuple[int, ...],
         guard: bool = True,
     ) -> Node | None:
-        """The Node for one call (None if no input gets a gradient): ``__call__``, readably.
+        """The node for one call, or None if no input gets a gradient from this op.
 
-        ``guard=False`` (a compiler's trace, which runs on copies) protects nothing.
+        It keeps only what the VJPs of the inputs in ``argnums`` read.  ``guard=False``
+        (a compiler's trace, which runs on copies) protects nothing.
         """
-        plan = self._plan(sum(1 << i for i in argnums), len(raw))
-        parents = _with_vjps(parents, argnums, plan[2])
-        if not parents:
+        plan = self._plans.get((len(inputs), argnums)) or self._plan(len(inputs), argnums)
+        if not plan.argnums:
             return None
-        keep_out, drop, argnums, saved, _ = plan
-        if saved is None:
-            if drop:
-                for j in drop:
-                    raw[j] = None
-            saved = tuple(raw)
-        out = value if keep_out else None
+        value = result._data
+        saved = tuple([x if keep else None for x, keep in zip(inputs, plan.keeps)])
+        out = value if plan.keep_out else None
         guarded: tuple[Any, ...] = ()
         if guard:
-            kept = sum(1 << j for j, a in enumerate(saved) if a is not None)
-            guarded = protect(saved, out, kept, self.name)
+            result._owned = _fresh_array(value, args, inputs)
+            guarded = _protect(self.name, args, saved, result if plan.keep_out else None)
+        parents = tuple([args[i]._node for i in plan.argnums])
         return new_node(
-            self, parents, argnums, saved, kwargs or _NO_KWARGS, out, value.shape, value.dtype,
-            guarded,
+            self, parents, plan.argnums, saved, kwargs or NO_KWARGS, out, value.shape,
+            value.dtype, guarded,
         )  # fmt: skip
-
-    def _call_traced(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Tensor:
-        """``__call__`` while ag.compile traces: the NumPy calls of the forward are recorded.
-
-        No guards and no ownership bookkeeping: the program that the trace becomes holds
-        no Tensors, and the trace itself runs on copies.
-        """
-        recorder = _current_recorder()
-        assert recorder is not None  # state.tracing is set with it
-        raw: list[Any] = []
-        parents: list[Node] = []
-        argnums: list[int] = []
-        for i, a in enumerate(args):
-            if isinstance(a, Tensor):
-                raw.append(recorder.tensor_data(a))
-                if a._node is not None:
-                    parents.append(a._node)
-                    argnums.append(i)
-            else:
-                raw.append(a)
-        if self._ufunc_nin and (len(raw) != self._ufunc_nin or kwargs):
-            raise TypeError(
-                f"{self.name}: takes {self._ufunc_nin} input(s) and no keyword arguments, "
-                f"got {len(raw)} and {sorted(kwargs)}"
-            )
-        site = recorder.user_site()
-        label_before, site_before = recorder.label, recorder.site
-        recorder.label, recorder.site = self.name, site
-        try:
-            value = self.fun(*raw, **kwargs)
-        except _INPUT_ERRORS as exc:
-            raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(raw)})") from exc
-        finally:
-            recorder.label, recorder.site = label_before, site_before
-        if type(value) is Residuals:
-            merged = ResidualKwargs(kwargs, **value.saved)
-            merged.residual_keys = tuple(value.saved)
-            kwargs = merged
-            value = value.value
-        value = asarray(value)
-        if type(value) is not TracedArray and any(type(r) is TracedArray for r in raw):
-            raise TraceError(
-                f"op '{self.name}' at {site} computed its result outside the trace (a NumPy "
-                "path that does not dispatch on traced arrays, such as np.asarray or "
-                "np.array); write its forward with NumPy functions applied to its inputs"
-            )
-        if value.dtype not in _REAL_DTYPES:
-            _check_result_kind(self.name, value, tuple(parents))
-        if not parents or not _state.grad_enabled:
-            return Tensor._from_node(value, None)
-        node = self._record(raw, kwargs, value, tuple(parents), tuple(argnums), guard=False)
-        if node is not None:
-            node.site = site
-        return Tensor._from_node(value, node)
-
-    def _call_checked(
-        self,
-        raw: list[Any],
-        kwargs: dict[str, Any],
-        parents: tuple[Node, ...],
-        argnums: tuple[int, ...],
-    ) -> Tensor:
-        """``__call__`` inside detect_anomaly: NaN and infinity in the result raise."""
-        site = _caller_site()
-        try:
-            with np.errstate(all="ignore"):
-                value = self.fun(*raw, **kwargs)
-        except _INPUT_ERRORS as exc:
-            raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(raw)})") from exc
-        if type(value) is Residuals:
-            kwargs = self._with_residuals(value, kwargs, raw)
-            value = value.value
-        value = np.asarray(value)
-        if value.dtype not in _REAL_DTYPES:
-            _check_result_kind(self.name, value, parents)
-        if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
-            raise AnomalyError(
-                f"the result of op '{self.name}' (output shape {value.shape}) contains NaN or "
-                f"infinity; the op was called at {site}"
-            )
-        if not parents or not _mode.state.grad_enabled:
-            return Tensor._from_node(value, None)
-        node = self._record(raw, kwargs, value, parents, argnums)
-        if node is not None:
-            node.site = site
-        return Tensor._from_node(value, node)
 
     def __repr__(self) -> str:
         return f"<autograd_lite primitive {self.name}>"
 
 
-_MISSING: Any = object()  # an input that was not given
-_NOTHING_KEPT = (None, None)
+class _SavePlan:
+    """What the nodes of one kind of call keep: shared by every such node.
 
-
-class _BinaryUfunc(Primitive):
-    """A primitive over a two-input NumPy ufunc (``add``, ``multiply``, ``matmul``, ...).
-
-    Its call is :meth:`Primitive.__call__` written out for exactly two positional
-    inputs, which are most of a network's ops: the same rules, without the loop over
-    the arguments.  Anything else goes to the general call, which reports the misuse.
+    ``argnums``: the inputs that get a gradient (those that require grad and have a VJP);
+    ``keeps``: for each input, whether one of their VJPs reads it; ``keep_out``: whether
+    one reads the output.
     """
 
-    def __call__(
-        self, a: Any = _MISSING, b: Any = _MISSING, /, *rest: Any, **kwargs: Any
-    ) -> Tensor:
-        if rest or kwargs or b is _MISSING or _unusual or self._partial:
-            return self._call_general(a, b, rest, kwargs)  # type: ignore[no-any-return]
-        exposed = 0  # bit i: input i is an array the user may be able to write to
-        owned_in = 0  # bit i: input i is a Tensor's own fresh result
-        if isinstance(a, Tensor):
-            da = a._data
-            na = a._node
-            if a._owned is not da:
-                exposed = 1
-            else:
-                owned_in = 1
-        else:
-            da = a
-            na = None
-            if type(a) is _ndarray:
-                exposed = 1
-        if isinstance(b, Tensor):
-            db = b._data
-            nb = b._node
-            if b._owned is not db:
-                exposed |= 2
-            else:
-                owned_in |= 2
-        else:
-            db = b
-            nb = None
-            if type(b) is _ndarray:
-                exposed |= 2
-        try:
-            value = self.fun(da, db)
-        except _INPUT_ERRORS as exc:
-            raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe([da, db])})") from exc
-        if type(value) is not _ndarray:
-            value = np.asarray(value)
-        dtype = value.dtype
-        if dtype not in _REAL_DTYPES:
-            _check_result_kind(self.name, value, tuple(n for n in (na, nb) if n is not None))
-        result = _new_tensor(Tensor)
-        result._grad = None
-        result._saved = False
-        if na is None:
-            if nb is None:
-                result._data = value
-                result._owned = None
-                result._node = None
-                return result
-            parents: Any = nb
-            plan = self._plan_b or self._plan(2, 2)
-        elif nb is None:
-            parents = na
-            plan = self._plan_a or self._plan(1, 2)
-        else:
-            parents = (na, nb)
-            plan = self._plan_ab or self._plan(3, 2)
-        keep_out, _, argnums, _, kept_bits = plan
-        if kept_bits == 2:
-            saved: tuple[Any, ...] = (None, db)
-        elif kept_bits == 1:
-            saved = (da, None)
-        elif kept_bits:
-            saved = (da, db)
-        else:
-            saved = _NOTHING_KEPT  # add, subtract: one tuple shared by every node
-        # A ufunc's result is a new array; ``matmul`` and friends never return an input.
-        if value.base is None or _owned_base(value.base, (a, b)):
-            result._owned = value
-        else:
-            result._owned = None
-        if owned_in & kept_bits:
-            if owned_in & kept_bits & 1:
+    __slots__ = ("argnums", "keep_out", "keeps")
+
+    def __init__(self, argnums: tuple[int, ...], keeps: tuple[bool, ...], keep_out: bool):
+        self.argnums = argnums
+        self.keeps = keeps
+        self.keep_out = keep_out
+
+
+def _fresh_array(value: np.ndarray, args: tuple[Any, ...], inputs: list[Any]) -> Any:
+    """``value`` if no one but its Tensor can write to it, else None.
+
+    That is the case for an array the forward made (not one of its inputs), and for a view
+    of an input Tensor's own fresh array (``y[:2]``), which is then marked as saved.
+    """
+    base = value.base
+    if base is None:
+        for x in inputs:
+            if x is value:
+                return None
+        return value
+    for a in args:
+        if isinstance(a, Tensor) and a._owned is base:
+            a._saved = True
+            return value
+    return None
+
+
+def _protect(
+    op: str, args: tuple[Any, ...], saved: tuple[Any, ...], result: Tensor | None
+) -> tuple[Guard, ...]:
+    """The guards for what a node saved (``result``: its output, if it keeps it).
+
+    An input Tensor's or the result's own fresh array needs no guard: it is marked as
+    saved, so that ``Tensor.data`` hands out a copy.  Any other ndarray may be in the
+    user's hands, and is made read-only while the node lives.
+    """
+    exposed = []
+    for a, x in zip(args, saved):
+        if x is not None:
+            if isinstance(a, Tensor) and a._owned is x:
                 a._saved = True
-            if owned_in & kept_bits & 2:
-                b._saved = True
-        if keep_out:
+            elif type(x) is np.ndarray:
+                exposed.append(x)
+    if result is not None:
+        if result._owned is not None:
             result._saved = True
-        result._data = value
-        out = value if keep_out else None
-        node = Node()
-        node.key = -_next_key()
-        node.prim = self
-        node._parents = parents
-        node.argnums = argnums
-        node.args = saved
-        node.kwargs = _NO_KWARGS
-        node.out = out
-        node.shape = value.shape
-        node.dtype = dtype
-        node.sink = None
-        exposed &= kept_bits
-        if keep_out and result._owned is None:
-            node.guarded = protect(saved, out, exposed, self.name)
-        elif not exposed:
-            node.guarded = ()
-        elif exposed != 3:
-            array: Any = da if exposed == 1 else db
-            ref = _guards_get(id(array))
-            guard = ref() if ref is not None else None
-            if guard is None:
-                guard = new_guard(array, self.name)
-            if guard is None:
-                node.guarded = ()
-            elif guard.base is None:
-                node.guarded = (guard,)
-            else:
-                node.guarded = protect(saved, None, exposed, self.name)
         else:
-            node.guarded = protect(saved, None, exposed, self.name)
-        result._node = node
-        return result
-
-    # The save plans of a two-input call, by which inputs need a gradient: the first, the
-    # second, both.  Attributes rather than dictionary entries, on the hot path.
-    _plan_a: _Plan | None = None
-    _plan_b: _Plan | None = None
-    _plan_ab: _Plan | None = None
-
-    def _plan(self, grad_bits: int, nargs: int) -> _Plan:
-        plan = Primitive._plan(self, grad_bits, nargs)
-        if nargs == 2:
-            setattr(self, ("", "_plan_a", "_plan_b", "_plan_ab")[grad_bits], plan)
-        return plan
-
-    def defvjp(self, *vjps: VJP | None) -> Callable[..., Any]:
-        """See :meth:`Primitive.defvjp`."""
-        self._plan_a = self._plan_b = self._plan_ab = None
-        return Primitive.defvjp(self, *vjps)
-
-    def defvjp_argnum(self, vjp: Callable[..., Any]) -> Callable[..., Any]:
-        """See :meth:`Primitive.defvjp_argnum`."""
-        self._plan_a = self._plan_b = self._plan_ab = None
-        return Primitive.defvjp_argnum(self, vjp)
-
-    def _call_general(self, a: Any, b: Any, rest: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """The general call, for anything but two inputs in this thread's default mode."""
-        if (
-            not rest
-            and not kwargs
-            and _state.arrays_in_vjps
-            and not isinstance(a, Tensor)
-            and not isinstance(b, Tensor)
-            and b is not _MISSING
-        ):
-            return self.fun(a, b)  # inside a first-order VJP, on arrays
-        given = tuple(x for x in (a, b) if x is not _MISSING)
-        return Primitive.__call__(self, *given, *rest, **kwargs)
+            exposed.append(result._data)
+    return protect(exposed, op) if exposed else ()
 
 
 class _ArgnumVJPs:
@@ -695,10 +433,6 @@ def _caller_site() -> str:
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 
-_Plan = tuple[bool, "tuple[int, ...] | None", tuple[int, ...], "tuple[None, ...] | None", int]
-_NO_KWARGS = NO_KWARGS
-
-
 # What a bad input can make NumPy raise, and the documented type each one becomes.
 _INPUT_ERRORS = (ValueError, TypeError, LookupError, ArithmeticError, AttributeError)
 _REAL_KINDS = "fiub"
@@ -709,48 +443,12 @@ _REAL_DTYPES = frozenset(
 )
 
 
-def _as_tuple(parents: Any) -> tuple[Node, ...]:
-    return () if parents is None else parents if type(parents) is tuple else (parents,)
-
-
-def _with_vjps(
-    parents: tuple[Node, ...], positions: tuple[int, ...], argnums: tuple[int, ...]
-) -> tuple[Node, ...]:
-    """The parents (of inputs at ``positions``) whose inputs have a VJP (are in ``argnums``)."""
-    if len(argnums) == len(positions):
-        return parents
-    return tuple(p for p, i in zip(parents, positions) if i in argnums)
-
-
-def _bit_positions(bits: int) -> tuple[int, ...]:
-    return tuple(i for i in range(bits.bit_length()) if bits >> i & 1)
-
-
-def _owned_base(base: np.ndarray, args: tuple[Any, ...]) -> bool:
-    """Whether ``base`` is the fresh, never handed out result array of a Tensor in ``args``.
-
-    That Tensor is then marked as saved: a view of its array lives on in the new result.
-    """
-    for a in args:
-        if isinstance(a, Tensor) and a._owned is base:
-            a._saved = True
-            return True
-    return False
-
-
-def _mark_saved(args: tuple[Any, ...], bits: int) -> None:
-    """Note on the Tensors at ``bits`` that a graph saved their own fresh arrays."""
-    for i, a in enumerate(args):
-        if bits >> i & 1:
-            a._saved = True
-
-
-def _check_result_kind(name: str, value: np.ndarray, parents: tuple[Node, ...]) -> None:
+def _check_result_kind(name: str, value: np.ndarray, requires_grad: bool) -> None:
     kind = value.dtype.kind
     if kind in _REAL_KINDS:
         return
     if kind == "c":
-        if parents:
+        if requires_grad:
             raise TypeError(
                 f"{name}: gives a complex result (dtype {value.dtype}) from inputs that require "
                 "grad; autograd_lite differentiates real-valued computations only"
@@ -806,8 +504,6 @@ def primitive(fun: Callable[..., Any]) -> Primitive:
     >>> x.grad.round(4)
     array([0.5   , 0.7311])
     """
-    if isinstance(fun, np.ufunc) and fun.nin == 2:
-        return _BinaryUfunc(fun)
     return Primitive(fun)
 
 
@@ -815,7 +511,15 @@ from ._tensor import Tensor  # noqa: E402  (Tensor's methods call primitives def
 
 _state = _mode.state
 _unusual = _mode.unusual
-_ndarray = np.ndarray
-_new_tensor = object.__new__
-_next_key = next_key
-_guards_get = _guards.get
+
+
+class _DefaultMode:
+    """The switches of a thread in the default mode, read without a thread-local lookup."""
+
+    grad_enabled = True
+    arrays_in_vjps = False
+    anomaly = False
+    tracing = False
+
+
+_DEFAULT_MODE = _DefaultMode()

@@ -12,8 +12,10 @@ parameters) is noted as the program's writes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -331,6 +333,16 @@ class Recorder:
         """Note a Tensor created during the trace: its data is a constant, not an input."""
         self._born.add(id(t))
         self._keep.append(t)
+
+    @contextlib.contextmanager
+    def labelled(self, label: str, site: str | None) -> Iterator[None]:
+        """Statements recorded inside the block belong to ``label`` (an op), called at ``site``."""
+        before = self.label, self.site
+        self.label, self.site = label, site or self.site
+        try:
+            yield
+        finally:
+            self.label, self.site = before
 
     def tensor_data(self, t: Tensor) -> Any:
         data = t._data
