@@ -133,6 +133,10 @@ def hold_view(view: np.ndarray) -> None:
 
 def protect(arrays: list[np.ndarray], op: str = "an op") -> tuple[Guard, ...]:
     """The guards that keep ``arrays`` read-only for op ``op``'s node, bases' guards included."""
+    if len(arrays) == 1:  # the common case: one array, often already guarded, with no base
+        guard = guard_of(arrays[0], op)
+        if guard is None or guard.base is None:
+            return () if guard is None else (guard,)
     held: list[Guard] = []
     for array in arrays:
         guard = guard_of(array, op)

@@ -177,11 +177,13 @@ class Primitive:
         # 1. The arrays the NumPy function receives, and the inputs that carry a graph.
         inputs = list(args)
         argnums = []
+        parents = []
         for i, a in enumerate(args):
             if isinstance(a, Tensor):
                 inputs[i] = a._data if recorder is None else recorder.tensor_data(a)
                 if a._node is not None:
                     argnums.append(i)
+                    parents.append(a._node)
         # 2. The forward computation, checked.
         site = None
         if recorder is not None:
@@ -192,7 +194,9 @@ class Primitive:
         result = Tensor._from_node(value, None)
         # 3. The node, which keeps what the VJPs will read.
         if argnums and state.grad_enabled:
-            node = self._record(args, inputs, kwargs, result, tuple(argnums), recorder is None)
+            node = self._record(
+                args, inputs, kwargs, result, tuple(argnums), parents, recorder is None
+            )
             if node is not None and site is not None:
                 node.site = site
             result._node = node
@@ -282,10 +286,10 @@ class Primitive:
         return merged
 
     def _plan(self, nargs: int, argnums: tuple[int, ...]) -> _SavePlan:
-        """What a call with ``nargs`` inputs, of which ``argnums`` require grad, must keep."""
-        plan = self._plans.get((nargs, argnums))
-        if plan is not None:
-            return plan
+        """What a call with ``nargs`` inputs, of which ``argnums`` require grad, must keep.
+
+        Worked out on the first such call; later calls find it in ``self._plans``.
+        """
         if self.vjps is None:
             raise NotImplementedError(f"op '{self.name}' has no VJP: call {self.name}.defvjp")
         needed = argnums
@@ -299,12 +303,13 @@ class Primitive:
             # None in place of a VJP: that input gets no gradient from this op.
             needed = tuple(i for i in argnums if self.vjps[i] is not None)
         keep_out = False
-        kept: set[int] = set()
+        read: set[int] = set()
         for i in needed:
             reads_out, reads = self._reads[i]
             keep_out |= reads_out
-            kept |= set(range(nargs)) if reads is None else reads
-        plan = _SavePlan(needed, tuple(j in kept for j in range(nargs)), keep_out)
+            read |= set(range(nargs)) if reads is None else reads
+        kept = tuple(i for i in range(nargs) if i in read)  # a VJP may name more inputs
+        plan = _SavePlan(needed, kept, nargs, keep_out)
         self._plans[nargs, argnums] = plan
         return plan
 
@@ -315,27 +320,32 @@ class Primitive:
         kwargs: dict[str, Any],
         result: Tensor,
         argnums: tuple[int, ...],
+        parents: list[Node],
         guard: bool = True,
     ) -> Node | None:
         """The node for one call, or None if no input gets a gradient from this op.
 
-        It keeps only what the VJPs of the inputs in ``argnums`` read.  ``guard=False``
-        (a compiler's trace, which runs on copies) protects nothing.
+        It keeps only what the VJPs of the inputs in ``argnums`` (with nodes ``parents``)
+        read.  ``guard=False``
+        (a compiler's trace, which runs on copies) protects nothing.  ``inputs`` is
+        used up: the inputs no VJP reads are dropped from it.
         """
         plan = self._plans.get((len(inputs), argnums)) or self._plan(len(inputs), argnums)
         if not plan.argnums:
             return None
         value = result._data
-        saved = tuple([x if keep else None for x, keep in zip(inputs, plan.keeps)])
-        out = value if plan.keep_out else None
-        guarded: tuple[Any, ...] = ()
+        guarded: tuple[Guard, ...] = ()
         if guard:
             result._owned = _fresh_array(value, args, inputs)
-            guarded = _protect(self.name, args, saved, result if plan.keep_out else None)
-        parents = tuple([args[i]._node for i in plan.argnums])
+            guarded = _protect(self.name, args, inputs, plan, result)
+        for i in plan.dropped:
+            inputs[i] = None
+        out = value if plan.keep_out else None
+        if len(plan.argnums) < len(argnums):  # some inputs' VJPs are None
+            parents = [args[i]._node for i in plan.argnums]
         return new_node(
-            self, parents, plan.argnums, saved, kwargs or NO_KWARGS, out, value.shape,
-            value.dtype, guarded,
+            self, tuple(parents), plan.argnums, tuple(inputs), kwargs or NO_KWARGS, out,
+            value.shape, value.dtype, guarded,
         )  # fmt: skip
 
     def __repr__(self) -> str:
@@ -346,15 +356,18 @@ class _SavePlan:
     """What the nodes of one kind of call keep: shared by every such node.
 
     ``argnums``: the inputs that get a gradient (those that require grad and have a VJP);
-    ``keeps``: for each input, whether one of their VJPs reads it; ``keep_out``: whether
-    one reads the output.
+    ``kept``: the inputs one of their VJPs reads, and ``dropped`` the others;
+    ``keep_out``: whether one of them reads the output.
     """
 
-    __slots__ = ("argnums", "keep_out", "keeps")
+    __slots__ = ("argnums", "dropped", "keep_out", "kept")
 
-    def __init__(self, argnums: tuple[int, ...], keeps: tuple[bool, ...], keep_out: bool):
+    def __init__(
+        self, argnums: tuple[int, ...], kept: tuple[int, ...], nargs: int, keep_out: bool
+    ) -> None:
         self.argnums = argnums
-        self.keeps = keeps
+        self.kept = kept
+        self.dropped = tuple(i for i in range(nargs) if i not in kept)
         self.keep_out = keep_out
 
 
@@ -378,22 +391,22 @@ def _fresh_array(value: np.ndarray, args: tuple[Any, ...], inputs: list[Any]) ->
 
 
 def _protect(
-    op: str, args: tuple[Any, ...], saved: tuple[Any, ...], result: Tensor | None
+    op: str, args: tuple[Any, ...], inputs: list[Any], plan: _SavePlan, result: Tensor
 ) -> tuple[Guard, ...]:
-    """The guards for what a node saved (``result``: its output, if it keeps it).
+    """The guards for what a node of ``plan`` saves of ``inputs`` (and of ``result``).
 
     An input Tensor's or the result's own fresh array needs no guard: it is marked as
     saved, so that ``Tensor.data`` hands out a copy.  Any other ndarray may be in the
     user's hands, and is made read-only while the node lives.
     """
     exposed = []
-    for a, x in zip(args, saved):
-        if x is not None:
-            if isinstance(a, Tensor) and a._owned is x:
-                a._saved = True
-            elif type(x) is np.ndarray:
-                exposed.append(x)
-    if result is not None:
+    for i in plan.kept:
+        a = args[i]
+        if isinstance(a, Tensor) and a._owned is inputs[i]:
+            a._saved = True
+        else:
+            exposed.append(inputs[i])
+    if plan.keep_out:
         if result._owned is not None:
             result._saved = True
         else:
