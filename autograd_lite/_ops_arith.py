@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _dispatch
 from ._arrays import asarray
 from ._ops_elementwise import log, where
 from ._primitive import Primitive, primitive
@@ -96,3 +97,15 @@ def _matmul_vjp_b(g, out, a, b):  # type: ignore[no-untyped-def]
 
 
 matmul.defvjp(_matmul_vjp_a, _matmul_vjp_b)
+
+# NumPy's own functions on Tensors run these ops (see _dispatch.py).
+NUMPY = {
+    np.add: add,
+    np.subtract: subtract,
+    np.multiply: multiply,
+    np.divide: divide,
+    np.power: power,
+    np.negative: negative,
+    np.matmul: matmul,
+}
+_dispatch.register(NUMPY)

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _dispatch
 from ._arrays import asarray
 from ._primitive import Primitive, primitive
 
@@ -112,3 +113,17 @@ minimum.defvjp(
     lambda g, out, a, b: g * ((a < b) + 0.5 * (a == b)),
     lambda g, out, a, b: g * ((b < a) + 0.5 * (a == b)),
 )
+
+# NumPy's own functions on Tensors run these ops (see _dispatch.py).
+NUMPY = {
+    np.exp: exp,
+    np.log: log,
+    np.sqrt: sqrt,
+    np.tanh: tanh,
+    np.absolute: absolute,
+    np.sign: sign,
+    np.maximum: maximum,
+    np.minimum: minimum,
+    np.where: where,
+}
+_dispatch.register(NUMPY)

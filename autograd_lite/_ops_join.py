@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _dispatch
 from ._primitive import primitive
 
 
@@ -32,3 +33,11 @@ def _concatenate_vjp(argnum, g, out, *arrays, axis=0):  # type: ignore[no-untype
     start = sum(np.shape(a)[axis] for a in arrays[:argnum])
     stop = start + np.shape(arrays[argnum])[axis]
     return g[(slice(None),) * axis + (slice(start, stop),)]
+
+
+# NumPy's own functions on Tensors run these ops (see _dispatch.py).
+NUMPY = {
+    np.stack: lambda arrays, axis=0, out=None: stack(*arrays, axis=axis),
+    np.concatenate: lambda arrays, axis=0, out=None: concatenate(*arrays, axis=axis),
+}
+_dispatch.register(NUMPY)

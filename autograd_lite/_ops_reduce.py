@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
+from . import _dispatch
 from ._arrays import asarray
 from ._primitive import primitive
 
@@ -103,3 +104,17 @@ def min(x, axis=None, keepdims=False):  # type: ignore[no-untyped-def]
 
 max.defvjp(_extremum_vjp)
 min.defvjp(_extremum_vjp)
+
+
+# NumPy's own functions on Tensors run these ops (see _dispatch.py).
+NUMPY = {
+    np.sum: _dispatch.keyword_reduction(sum),
+    np.mean: _dispatch.keyword_reduction(mean),
+    np.max: _dispatch.keyword_reduction(max),
+    np.min: _dispatch.keyword_reduction(min),
+    np.broadcast_to: lambda array, shape, subok=False: broadcast_to(array, shape),
+    np.add.reduce: _dispatch.reduction(sum),
+    np.maximum.reduce: _dispatch.reduction(max),
+    np.minimum.reduce: _dispatch.reduction(min),
+}
+_dispatch.register(NUMPY)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _dispatch
 from ._arrays import asarray
 from ._primitive import primitive
 
@@ -77,3 +78,11 @@ def scatter_add(g, index, shape):  # type: ignore[no-untyped-def]
 
 getitem.defvjp(lambda g, out, x, index: scatter_add(g, index, x.shape))
 scatter_add.defvjp(lambda g, out, gin, index, shape: getitem(g, index))
+
+# NumPy's own functions on Tensors run these ops (see _dispatch.py).
+NUMPY = {
+    np.reshape: lambda a, shape=None, order="C", **kw: reshape(a, kw.get("newshape", shape)),
+    np.transpose: lambda a, axes=None: transpose(a, axes),
+    np.swapaxes: swapaxes,
+}
+_dispatch.register(NUMPY)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from . import _graph, _mode
+from . import _dispatch, _graph, _mode
 from ._arrays import asarray
 from ._graph import Node
 from ._guard import SavedArray, guard_holding, hold_view
@@ -305,17 +305,27 @@ class Tensor:
         return arr.copy() if copy else arr
 
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
-        op = _UFUNC_OPS.get(ufunc) if method == "__call__" and not kwargs else None
-        if op is not None:
-            return op(*inputs)
-        if any(isinstance(x, Tensor) and x._node is not None for x in inputs):
-            raise NumpyOnTensorError(
-                f"numpy.{ufunc.__name__} has no differentiable counterpart for Tensors; use an "
-                "autograd_lite op or define one with @ag.primitive"
-            )
-        plain = [x._data if isinstance(x, Tensor) else x for x in inputs]
-        result = getattr(ufunc, method)(*plain, **kwargs)
+        twin = _dispatch.twin_of(ufunc, method)
+        if twin is not None and not (method == "__call__" and kwargs):
+            return twin(*inputs, **kwargs)
+        if _dispatch.contains_graph(inputs):
+            name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+            if twin is not None:
+                raise NumpyOnTensorError(
+                    f"{name} on a Tensor takes no keyword arguments (got {sorted(kwargs)}); "
+                    "an out= array would take the result out of the graph"
+                )
+            raise _dispatch.no_twin(name)
+        result = getattr(ufunc, method)(*_dispatch.plain(inputs), **_dispatch.plain(kwargs))
         return Tensor(result) if isinstance(result, np.ndarray) else result
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        twin = _dispatch.twin_of(func)
+        if twin is not None:
+            return twin(*args, **kwargs)
+        if _dispatch.contains_graph(args) or _dispatch.contains_graph(kwargs.values()):
+            raise _dispatch.no_twin(f"numpy.{func.__name__}")
+        return func(*_dispatch.plain(args), **_dispatch.plain(kwargs))
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other: Any) -> Tensor:
@@ -553,7 +563,6 @@ from ._ops_elementwise import (  # noqa: E402
     absolute,
     exp,
     log,
-    maximum,
     relu,
     sigmoid,
     sqrt,
@@ -562,23 +571,6 @@ from ._ops_elementwise import (  # noqa: E402
 from ._ops_nn import log_softmax, softmax  # noqa: E402
 from ._ops_reduce import max, mean, min, sum  # noqa: E402
 from ._ops_shape import astype, getitem, reshape, swapaxes, transpose  # noqa: E402
-
-# NumPy ufuncs called on Tensors run the matching op, so they stay differentiable.
-_UFUNC_OPS: dict[np.ufunc, Any] = {
-    np.add: add,
-    np.subtract: subtract,
-    np.multiply: multiply,
-    np.divide: divide,
-    np.power: power,  # type: ignore[has-type]
-    np.matmul: matmul,
-    np.negative: negative,
-    np.exp: exp,
-    np.log: log,
-    np.sqrt: sqrt,
-    np.tanh: tanh,
-    np.absolute: absolute,
-    np.maximum: maximum,  # type: ignore[has-type]
-}
 
 
 def _shape_after(name: str, reshaper: Any, shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
@@ -596,5 +588,28 @@ def _comparison(ufunc: np.ufunc) -> Any:
     return compare
 
 
-for _ufunc in (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal):
-    _UFUNC_OPS[_ufunc] = _comparison(_ufunc)
+def _values_only(func: Any) -> Any:
+    """A NumPy function that reads a Tensor's values and returns no array to differentiate."""
+
+    def read(*args: Any, **kwargs: Any) -> Any:
+        return func(*_dispatch.plain(args), **_dispatch.plain(kwargs))
+
+    return read
+
+
+NUMPY: dict[Any, Any] = {
+    u: _comparison(u)
+    for u in (np.less, np.less_equal, np.greater, np.greater_equal, np.equal, np.not_equal)
+}
+# Shapes, indices, tests of values and new constant arrays: nothing to differentiate.
+NUMPY |= {
+    f: _values_only(f)
+    for f in (
+        np.shape, np.ndim, np.size, np.result_type, np.argmax, np.argmin, np.argsort,
+        np.argpartition, np.nonzero, np.flatnonzero, np.count_nonzero, np.zeros_like,
+        np.ones_like, np.empty_like, np.full_like, np.array_equal, np.allclose, np.isclose,
+        np.isfinite, np.isnan, np.isinf, np.signbit, np.iscomplexobj, np.isrealobj,
+        np.searchsorted, np.unique,
+    )
+}  # fmt: skip
+_dispatch.register(NUMPY)

@@ -24,6 +24,7 @@ from ._graph import Node, backprop
 from ._ops_join import stack
 from ._primitive import primitive
 from ._tensor import Tensor
+from ._tree import flatten, unflatten
 
 
 @primitive
@@ -51,6 +52,22 @@ def _variable(x: Any) -> Tensor:
     if data.dtype.kind in "biu":
         data = data.astype(np.float64)
     return Tensor(data, requires_grad=True)
+
+
+def _variables(arg: Any) -> tuple[Any, list[Tensor]]:
+    """``arg`` with a fresh variable for each of its arrays (a container's too), and them."""
+    leaves, structure = flatten(arg)
+    variables = [_variable(x) for x in leaves]
+    return unflatten(structure, variables), variables
+
+
+def _regroup(values: list[Any], groups: list[tuple[Any, int]]) -> list[Any]:
+    """``values`` (one per variable) put back in the structure of each group's argument."""
+    grouped, start = [], 0
+    for tree, count in groups:
+        grouped.append(unflatten(flatten(tree)[1], values[start : start + count]))
+        start += count
+    return grouped
 
 
 def _call(f: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
@@ -103,8 +120,9 @@ def value_and_grad(
     """Transform ``f`` into a function returning ``(f(*args), gradient)``.
 
     ``f`` must return a one-element Tensor.  ``argnums`` picks the arguments to
-    differentiate: an int gives one gradient, a tuple gives a tuple of them.  Integer
-    arguments are differentiated as float64.
+    differentiate: an int gives one gradient, a tuple gives a tuple of them.  An argument
+    may be a (nested) dict, list or tuple of arrays, such as a model's parameters: its
+    gradient has the same structure.  Integer arguments are differentiated as float64.
 
     Examples
     --------
@@ -112,6 +130,9 @@ def value_and_grad(
     >>> value, slope = ag.value_and_grad(lambda x: x ** 3)(2.0)
     >>> float(value), float(slope)
     (8.0, 12.0)
+    >>> params = {"w": np.array([1.0, 2.0]), "b": 0.5}
+    >>> ag.grad(lambda p: (p["w"] * p["w"]).sum() + 3 * p["b"])(params)
+    {'w': array([2., 4.]), 'b': array(3.)}
     """
     single = isinstance(argnums, (int, np.integer))
     nums = (int(argnums),) if single else tuple(argnums)  # type: ignore[arg-type]
@@ -123,10 +144,12 @@ def value_and_grad(
                 raise ValueError(f"grad: argnums {i} is out of range for {len(args)} arguments")
         nested = _nested(args)
         call_args = list(args)
-        variables = []
+        variables: list[Tensor] = []
+        structures = []
         for i in nums:
-            call_args[i] = v = _variable(args[i])
-            variables.append(v)
+            call_args[i], these = _variables(args[i])
+            variables += these
+            structures.append((call_args[i], len(these)))
         out = _as_tensor_output(_call(f, call_args, kwargs), "grad")
         if out.size != 1:
             raise ValueError(
@@ -134,8 +157,9 @@ def value_and_grad(
                 "for functions with several outputs"
             )
         grads = _gradients(out, np.ones(out.shape, out.dtype), variables, nested)
+        grouped = _regroup(grads, structures)
         value = out if nested else out.data
-        return value, grads[0] if single else tuple(grads)
+        return value, grouped[0] if single else tuple(grouped)
 
     return transformed
 
@@ -163,7 +187,9 @@ def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..
 def jacobian(f: Callable[..., Any], argnum: int = 0) -> Callable[..., Any]:
     """Transform ``f`` into the function computing its Jacobian, of shape ``out.shape + x.shape``.
 
-    One reverse pass per output element: meant for small outputs.
+    One reverse pass per output element: meant for small outputs.  If ``f`` returns a
+    list or tuple of Tensors, or the argument is a container of arrays, the Jacobian is
+    nested the same way: one block per output, each in the argument's structure.
 
     Examples
     --------
@@ -178,23 +204,37 @@ def jacobian(f: Callable[..., Any], argnum: int = 0) -> Callable[..., Any]:
     def transformed(*args: Any, **kwargs: Any) -> Any:
         nested = _nested(args)
         call_args = list(args)
-        call_args[argnum] = v = _variable(args[argnum])
-        out = _as_tensor_output(_call(f, call_args, kwargs), "jacobian")
-        rows = []
-        for k in range(out.size):
-            seed = np.zeros(out.size, dtype=out.dtype)
-            seed[k] = 1
-            rows.append(_gradients(out, seed.reshape(out.shape), [v], nested)[0])
-        shape = out.shape + v.shape
-        if nested:
-            if not rows:
-                return Tensor(np.zeros(shape, dtype=v.dtype))
-            return stack(*rows).reshape(shape)
-        if not rows:
-            return np.zeros(shape, dtype=v.dtype)
-        return np.stack(rows).reshape(shape)
+        call_args[argnum], variables = _variables(args[argnum])
+        outs, out_structure = flatten(_call(f, call_args, kwargs))
+        blocks = []
+        for out in outs:
+            out = _as_tensor_output(out, "jacobian")
+            per_variable = _jacobian_blocks(out, variables, nested)
+            blocks.append(_regroup(per_variable, [(call_args[argnum], len(variables))])[0])
+        return unflatten(out_structure, blocks)
 
     return transformed
+
+
+def _jacobian_blocks(out: Tensor, variables: list[Tensor], nested: bool) -> list[Any]:
+    """``d out / d v`` for each variable ``v``, of shape ``out.shape + v.shape``."""
+    rows: list[list[Any]] = [[] for _ in variables]
+    for k in range(out.size):
+        seed = np.zeros(out.size, dtype=out.dtype)
+        seed[k] = 1
+        for row, g in zip(rows, _gradients(out, seed.reshape(out.shape), variables, nested)):
+            row.append(g)
+    blocks = []
+    for v, row in zip(variables, rows):
+        shape = out.shape + v.shape
+        if not row:
+            zeros = np.zeros(shape, dtype=v.dtype)
+            blocks.append(Tensor(zeros) if nested else zeros)
+        elif nested:
+            blocks.append(stack(*row).reshape(shape))
+        else:
+            blocks.append(np.stack(row).reshape(shape))
+    return blocks
 
 
 def hessian(f: Callable[..., Any], argnum: int = 0) -> Callable[..., Any]:
@@ -216,7 +256,8 @@ def hessian(f: Callable[..., Any], argnum: int = 0) -> Callable[..., Any]:
 def hvp(f: Callable[..., Any], x: Any, v: Any) -> Any:
     """The Hessian-vector product ``H(x) v`` of a scalar ``f``, without forming ``H``.
 
-    Two reverse passes: the gradient of ``<grad f(x), v>``.
+    Two reverse passes: the gradient of ``<grad f(x), v>``.  ``x`` and ``v`` may be
+    containers of arrays of the same structure.
 
     Examples
     --------
@@ -225,5 +266,15 @@ def hvp(f: Callable[..., Any], x: Any, v: Any) -> Any:
     >>> ag.hvp(lambda x: (x ** 3).sum(), np.array([1.0, 2.0]), np.array([1.0, 1.0]))
     array([ 6., 12.])
     """
-    v_data = v.data if isinstance(v, Tensor) else np.asarray(v)
-    return grad(lambda x_: (grad(f)(x_) * v_data).sum())(x)
+    directions = [d.data if isinstance(d, Tensor) else np.asarray(d) for d in flatten(v)[0]]
+
+    def directional(x_: Any) -> Tensor:
+        gradients = flatten(grad(f)(x_))[0]
+        if len(gradients) != len(directions):
+            raise ValueError(
+                f"hvp: v has {len(directions)} array(s), x has {len(gradients)}; they must match"
+            )
+        terms = [(g * d).sum() for g, d in zip(gradients, directions)]
+        return terms[0] if len(terms) == 1 else stack(*terms).sum()
+
+    return grad(directional)(x)

@@ -24,6 +24,13 @@ class OpCase:
     min_dims: int = 0
     distinct: bool = False  # values must not (nearly) tie: max, min, maximum, minimum
     kwargs: dict[str, Any] = field(default_factory=dict)
+    # The same computation through NumPy's own functions, called on Tensors (NumPy's
+    # dispatch to autograd_lite); None: ``reference`` itself, which must then dispatch.
+    numpy_fn: Callable[..., Any] | None = None
+    # A hypothesis strategy for the input shapes (a tuple, one per input), where the
+    # op needs particular ones (square matrices, matching products); None: the default.
+    shapes: Any = None
+    second_order: bool = True  # False only for ops whose gradient is piecewise constant
 
 
 def _np_sigmoid(x: np.ndarray) -> np.ndarray:

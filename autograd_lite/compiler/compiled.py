@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import _mode
 from .._tensor import Tensor
+from .._tree import flatten, unflatten
 from ..errors import TraceError
 from . import passes
 from .codegen import Constants, comment, literal, modules_needed, render
@@ -100,11 +101,16 @@ class Compiled:
         self.__name__: str = getattr(fn, "__name__", type(fn).__name__)
         self._traces: list[_Trace] = []
         self._info: list[TraceInfo] = []
+        # For calls with containers of arrays: one flat-argument version per structure.
+        self._flat_versions: dict[Any, Compiled] = {}
         functools.update_wrapper(self, fn)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _mode.state.anomaly:  # detect_anomaly checks every op: run the function itself
             return self.fn(*args, **kwargs)
+        if any(_holds_arrays(a) for a in args):
+            flat_version, leaves = self._flattened(args)
+            return flat_version(*leaves, **kwargs)
         for trace in self._traces:
             result = trace.run(args, kwargs)
             if result is not _MISS:
@@ -130,6 +136,9 @@ class Compiled:
         Tracing for the source changes nothing: parameters, ``.grad`` and optimizer state
         stay as they were.
         """
+        if any(_holds_arrays(a) for a in args):
+            flat_version, leaves = self._flattened(args)
+            return flat_version.source(*leaves, **kwargs)
         for trace in self._traces:
             if trace.explain(args, kwargs) is None:
                 return trace.source
@@ -138,7 +147,48 @@ class Compiled:
 
     def cache_info(self) -> list[TraceInfo]:
         """The traces made so far, oldest first, each with the reason it was made."""
-        return list(self._info)
+        return list(self._info) + [i for v in self._flat_versions.values() for i in v._info]
+
+    def _flattened(self, args: tuple[Any, ...]) -> tuple[Compiled, list[Any]]:
+        """The version of ``fn`` taking the arrays of container arguments one by one.
+
+        A dict, list or tuple of arrays (a model's parameters) is flattened into its
+        arrays, each an input of the program, named by its path (``params_W1``); the
+        structure is part of the signature.
+        """
+        names = _argument_names(self.fn, len(args))
+        leaves: list[Any] = []
+        structures = []
+        leaf_names: list[str] = []
+        for a, name in zip(args, names):
+            if _holds_arrays(a):
+                these, structure = flatten(a)
+                leaf_names += [f"{name}{path}" for path in _leaf_paths(a)]
+            else:
+                these, structure = [a], None
+                leaf_names.append(name)
+            leaves += these
+            structures.append((structure, len(these)))
+        key = _hashable(structures)
+        version = self._flat_versions.get(key)
+        if version is None:
+            fn = self.fn
+
+            def flat(*values: Any, **kwargs: Any) -> Any:
+                rebuilt, start = [], 0
+                for structure, count in structures:
+                    part = list(values[start : start + count])
+                    rebuilt.append(part[0] if structure is None else unflatten(structure, part))
+                    start += count
+                return fn(*rebuilt, **kwargs)
+
+            flat.__wrapped__ = fn  # type: ignore[attr-defined]  # for the scan of its globals
+            flat.__name__ = self.__name__
+            flat.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+                [inspect.Parameter(n, inspect.Parameter.POSITIONAL_ONLY) for n in leaf_names]
+            )
+            version = self._flat_versions[key] = Compiled(flat, self.max_traces)
+        return version, leaves
 
     def _new_trace(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Trace:
         reason = "first call"
@@ -208,6 +258,39 @@ def _trace(
     finally:
         recorder.exit()
     return _Trace(recorder, spec, name, arg_kinds, dict(kwargs), grad_mode, arg_names, modules)
+
+
+def _holds_arrays(x: Any) -> bool:
+    """Whether ``x`` is a dict, list or tuple with an array or Tensor somewhere inside."""
+    if isinstance(x, dict):
+        return any(_holds_arrays(v) or isinstance(v, (np.ndarray, Tensor)) for v in x.values())
+    if isinstance(x, (list, tuple)):
+        return any(_holds_arrays(v) or isinstance(v, (np.ndarray, Tensor)) for v in x)
+    return False
+
+
+def _leaf_paths(x: Any, prefix: str = "") -> list[str]:
+    """Name suffixes for the leaves of a container, in flatten's order (``_W1``, ``_0``)."""
+    if isinstance(x, dict):
+        items: Any = x.items()
+    elif hasattr(x, "_fields"):  # a namedtuple: its field names
+        items = zip(x._fields, x)
+    elif isinstance(x, (list, tuple)):
+        items = enumerate(x)
+    else:
+        return [prefix]
+    paths = []
+    for k, v in items:
+        part = "".join(c if c.isalnum() else "_" for c in str(k))
+        paths += _leaf_paths(v, f"{prefix}_{part}")
+    return paths
+
+
+def _hashable(x: Any) -> Any:
+    """A hashable stand-in for a (nested) structure of tuples, lists and types."""
+    if isinstance(x, (list, tuple)):
+        return tuple(_hashable(v) for v in x)
+    return x
 
 
 def _is_value(x: Any) -> bool:
