@@ -33,6 +33,18 @@ from ._ops_join import concatenate, stack
 from ._ops_nn import log_softmax, softmax
 from ._ops_reduce import broadcast_to, max, mean, min, sum, sum_to
 from ._ops_shape import astype, getitem, reshape, swapaxes, transpose
+from ._ops_stats import (
+    amax,
+    amin,
+    average,
+    cumprod,
+    cumsum,
+    logsumexp,
+    prod,
+    ptp,
+    std,
+    var,
+)
 from ._primitive import Primitive, Residuals, primitive
 from .compiler.compiled import compile
 from .functional import grad, hessian, hvp, jacobian, value_and_grad
@@ -51,7 +63,10 @@ __all__ = [
     "abs",
     "absolute",
     "add",
+    "amax",
+    "amin",
     "astype",
+    "average",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "broadcast_to",
@@ -59,6 +74,8 @@ __all__ = [
     "compile",
     "concatenate",
     "cross_entropy",
+    "cumprod",
+    "cumsum",
     "data",
     "detect_anomaly",
     "divide",
@@ -75,6 +92,7 @@ __all__ = [
     "load",
     "log",
     "log_softmax",
+    "logsumexp",
     "losses",
     "matmul",
     "max",
@@ -89,6 +107,8 @@ __all__ = [
     "optim",
     "power",
     "primitive",
+    "prod",
+    "ptp",
     "relu",
     "reshape",
     "save",
@@ -97,6 +117,7 @@ __all__ = [
     "softmax",
     "sqrt",
     "stack",
+    "std",
     "subtract",
     "sum",
     "sum_to",
@@ -105,6 +126,7 @@ __all__ = [
     "testing",
     "transpose",
     "value_and_grad",
+    "var",
     "viz",
     "where",
 ]

@@ -164,4 +164,9 @@ OPS.append(
     )
 )
 
+# The families of the NumPy vocabulary, one table file each.
+from .op_table_stats import STATS_OPS  # noqa: E402
+
+OPS += STATS_OPS
+
 OPS_BY_NAME = {case.name: case for case in OPS}
