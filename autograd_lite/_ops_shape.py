@@ -68,7 +68,15 @@ def getitem(x, index):  # type: ignore[no-untyped-def]
 @primitive
 def scatter_add(g, index, shape):  # type: ignore[no-untyped-def]
     """A zero array of ``shape`` with ``g`` added at ``index``; repeated indices accumulate."""
-    out = np.zeros(shape, dtype=g.dtype)
+    # The zeros are made like g, or like an index array, if one of them is of an array
+    # type that follows the NumPy calls made on it (ag.compile's traced arrays): NumPy
+    # does not look for such a type inside an index tuple, so only the target can carry
+    # it into np.add.at.
+    parts = index if isinstance(index, tuple) else (index,)
+    like = next(
+        (a for a in (g, *parts) if isinstance(a, np.ndarray) and type(a) is not np.ndarray), g
+    )
+    out = np.zeros_like(like, shape=shape, dtype=g.dtype)
     if _is_basic(index):
         out[index] = g
     else:

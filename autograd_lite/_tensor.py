@@ -470,6 +470,25 @@ class Tensor:
     def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         return min(self, axis=axis, keepdims=keepdims)
 
+    def prod(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        return prod(self, axis=axis, keepdims=keepdims)
+
+    def var(
+        self, axis: int | Sequence[int] | None = None, *, ddof: float = 0, keepdims: bool = False
+    ) -> Tensor:
+        return var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def std(
+        self, axis: int | Sequence[int] | None = None, *, ddof: float = 0, keepdims: bool = False
+    ) -> Tensor:
+        return std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def cumsum(self, axis: int | None = None) -> Tensor:
+        return cumsum(self, axis=axis)
+
+    def cumprod(self, axis: int | None = None) -> Tensor:
+        return cumprod(self, axis=axis)
+
     def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
@@ -571,6 +590,7 @@ from ._ops_elementwise import (  # noqa: E402
 from ._ops_nn import log_softmax, softmax  # noqa: E402
 from ._ops_reduce import max, mean, min, sum  # noqa: E402
 from ._ops_shape import astype, getitem, reshape, swapaxes, transpose  # noqa: E402
+from ._ops_stats import cumprod, cumsum, prod, std, var  # noqa: E402
 
 
 def _shape_after(name: str, reshaper: Any, shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:

@@ -514,3 +514,17 @@ def test_inside_detect_anomaly_a_compiled_function_runs_eagerly() -> None:
     with ag.detect_anomaly(), pytest.raises(ag.errors.AnomalyError, match="log"):
         f(np.array([0.0, 2.0]))
     assert len(f.cache_info()) == 1
+
+
+def test_an_index_computed_from_traced_values_is_followed_by_the_backward_pass() -> None:
+    """The gradient's scatter uses this call's index, not the one seen while tracing."""
+    w = np.arange(9.0).reshape(3, 3)
+
+    def loss(x: ag.Tensor) -> ag.Tensor:
+        return (x[np.arange(3)[:, None], np.argsort(x.data, axis=-1)] * w).sum()
+
+    step = ag.compile(ag.value_and_grad(loss))
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        x = rng.normal(size=(3, 3))
+        np.testing.assert_array_equal(step(x)[1], ag.value_and_grad(loss)(x)[1])
