@@ -31,6 +31,22 @@ from ._ops_elementwise import (
 )
 from ._ops_join import concatenate, stack
 from ._ops_nn import log_softmax, softmax
+from ._ops_order import (
+    index_add,
+    partition,
+    sort,
+    take,
+    take_along_axis,
+)
+from ._ops_products import (
+    dot,
+    einsum,
+    inner,
+    kron,
+    outer,
+    tensordot,
+    vdot,
+)
 from ._ops_reduce import broadcast_to, max, mean, min, sum, sum_to
 from ._ops_shape import astype, getitem, reshape, swapaxes, transpose
 from ._ops_stats import (
@@ -79,6 +95,8 @@ __all__ = [
     "data",
     "detect_anomaly",
     "divide",
+    "dot",
+    "einsum",
     "enable_grad",
     "errors",
     "exp",
@@ -87,8 +105,11 @@ __all__ = [
     "grad",
     "hessian",
     "hvp",
+    "index_add",
+    "inner",
     "is_grad_enabled",
     "jacobian",
+    "kron",
     "load",
     "log",
     "log_softmax",
@@ -105,6 +126,8 @@ __all__ = [
     "nn",
     "no_grad",
     "optim",
+    "outer",
+    "partition",
     "power",
     "primitive",
     "prod",
@@ -115,6 +138,7 @@ __all__ = [
     "sigmoid",
     "sign",
     "softmax",
+    "sort",
     "sqrt",
     "stack",
     "std",
@@ -122,11 +146,15 @@ __all__ = [
     "sum",
     "sum_to",
     "swapaxes",
+    "take",
+    "take_along_axis",
     "tanh",
+    "tensordot",
     "testing",
     "transpose",
     "value_and_grad",
     "var",
+    "vdot",
     "viz",
     "where",
 ]

@@ -489,6 +489,12 @@ class Tensor:
     def cumprod(self, axis: int | None = None) -> Tensor:
         return cumprod(self, axis=axis)
 
+    def dot(self, other: Any) -> Tensor:
+        return dot(self, other)
+
+    def take(self, indices: Any, axis: int | None = None) -> Tensor:
+        return take(self, indices, axis=axis)
+
     def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
@@ -588,6 +594,8 @@ from ._ops_elementwise import (  # noqa: E402
     tanh,
 )
 from ._ops_nn import log_softmax, softmax  # noqa: E402
+from ._ops_order import take  # noqa: E402
+from ._ops_products import dot  # noqa: E402
 from ._ops_reduce import max, mean, min, sum  # noqa: E402
 from ._ops_shape import astype, getitem, reshape, swapaxes, transpose  # noqa: E402
 from ._ops_stats import cumprod, cumsum, prod, std, var  # noqa: E402
