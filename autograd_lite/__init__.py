@@ -13,7 +13,7 @@ from __future__ import annotations
 from ._tensor import Tensor
 
 # isort: on
-from . import closed_form, data, errors, functional, losses, nn, optim, testing, viz
+from . import closed_form, data, errors, functional, linalg, losses, nn, optim, testing, viz
 from ._mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from ._ops_arith import add, divide, matmul, multiply, negative, power, subtract
 from ._ops_elementwise import (
@@ -110,6 +110,7 @@ __all__ = [
     "is_grad_enabled",
     "jacobian",
     "kron",
+    "linalg",
     "load",
     "log",
     "log_softmax",
