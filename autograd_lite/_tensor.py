@@ -495,6 +495,18 @@ class Tensor:
     def take(self, indices: Any, axis: int | None = None) -> Tensor:
         return take(self, indices, axis=axis)
 
+    def ravel(self, order: str = "C") -> Tensor:
+        return ravel(self, order)
+
+    def repeat(self, repeats: Any, axis: int | None = None) -> Tensor:
+        return repeat(self, repeats, axis)
+
+    def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        return diagonal(self, offset, axis1, axis2)
+
+    def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+        return trace(self, offset, axis1, axis2)
+
     def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
@@ -584,6 +596,7 @@ def _plain_index(index: Any) -> Any:
 
 # The ops are defined in terms of Tensor, so they are imported after it.
 from ._ops_arith import add, divide, matmul, multiply, negative, power, subtract  # noqa: E402
+from ._ops_arrange import diagonal, ravel, repeat, trace  # noqa: E402
 from ._ops_elementwise import (  # noqa: E402
     absolute,
     exp,
