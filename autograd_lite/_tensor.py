@@ -496,16 +496,16 @@ class Tensor:
         return take(self, indices, axis=axis)
 
     def ravel(self, order: str = "C") -> Tensor:
-        return ravel(self, order)
+        return ravel(self, order)  # type: ignore[no-any-return]
 
     def repeat(self, repeats: Any, axis: int | None = None) -> Tensor:
-        return repeat(self, repeats, axis)
+        return repeat(self, repeats, axis)  # type: ignore[no-any-return]
 
     def diagonal(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
-        return diagonal(self, offset, axis1, axis2)
+        return diagonal(self, offset, axis1, axis2)  # type: ignore[no-any-return]
 
     def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
-        return trace(self, offset, axis1, axis2)
+        return trace(self, offset, axis1, axis2)  # type: ignore[no-any-return]
 
     def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
