@@ -52,15 +52,27 @@ negative.defvjp(lambda g, out, x: -g)
 def power(x, p):  # type: ignore[no-untyped-def]
     """Elementwise ``x ** p`` with broadcasting.
 
-    The gradient for the exponent, ``out * log(x)``, is taken as 0 where ``x <= 0``
-    (where the real power is not differentiable in ``p``).
+    The gradient for the base is ``p * x ** (p - 1)``, and exactly 0 where ``p == 0``
+    (``x ** 0`` is the constant 1, also at ``x = 0``, so all its derivatives are 0 there).
+    At ``x = 0`` it is the analytic value: 0 for ``p > 1``, 1 for ``p == 1``, inf for
+    ``0 < p < 1``.  The gradient for the exponent, ``out * log(x)``, is taken as 0 where
+    ``x <= 0`` (where the real power is not differentiable in ``p``).
     """
     return np.power(x, p)
 
 
+def _power_vjp_x(g, out, x, p):  # type: ignore[no-untyped-def]
+    if isinstance(p, (int, float)):  # a Python constant: the case is known here
+        return where(False, g, 0) if p == 0 else g * p * x ** (p - 1)
+    # x ** (p - 1) is taken with the exponent 1 where p == 0, so that it is never 0 ** -1
+    # (0 * inf = NaN at x = 0); where() then gives exactly 0 there, as do its derivatives.
+    zero = p == 0
+    return where(zero, 0, g * p * x ** where(zero, 1, p - 1))
+
+
 power.defvjp(
-    lambda g, out, x, p: g * p * x ** (p - 1),
-    lambda g, out, x, p: g * out * log(where(x > 0, x, 1)),
+    _power_vjp_x,
+    lambda g, out, x, p: where(x > 0, g * out * log(where(x > 0, x, 1)), 0),
 )
 
 

@@ -52,9 +52,9 @@ __all__ = [
     "var",
 ]
 
-amax = max  # type: ignore[has-type]
+amax = max
 """NumPy's ``np.amax``: :func:`~autograd_lite.max` (tied maxima share the gradient evenly)."""
-amin = min  # type: ignore[has-type]
+amin = min
 """NumPy's ``np.amin``: :func:`~autograd_lite.min` (tied minima share the gradient evenly)."""
 
 
@@ -259,7 +259,7 @@ def logsumexp(x, axis=None, keepdims=False):  # type: ignore[no-untyped-def]
 # would lose the digits of out's magnitude (1000.69... in float32).
 logsumexp.defvjp(
     lambda g, out, x, axis=None, keepdims=False: (
-        _regrow(g, x.shape, axis, keepdims) * softmax(x, axis=axis)  # type: ignore[has-type]
+        _regrow(g, x.shape, axis, keepdims) * softmax(x, axis=axis)
     )
 )
 

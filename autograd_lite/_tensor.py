@@ -346,6 +346,12 @@ class Tensor:
     def __rmul__(self, other: Any) -> Tensor:
         return multiply(other, self)
 
+    def __mod__(self, other: Any) -> Tensor:
+        return remainder(self, other)
+
+    def __rmod__(self, other: Any) -> Tensor:
+        return remainder(other, self)
+
     def __truediv__(self, other: Any) -> Tensor:
         return divide(self, other)
 
@@ -507,6 +513,12 @@ class Tensor:
     def trace(self, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
         return trace(self, offset, axis1, axis2)  # type: ignore[no-any-return]
 
+    def clip(self, min: Any = None, max: Any = None) -> Tensor:
+        return clip(self, min, max)
+
+    def round(self, decimals: int = 0) -> Tensor:
+        return round(self, decimals)
+
     def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
             shape = tuple(shape[0])
@@ -606,6 +618,7 @@ from ._ops_elementwise import (  # noqa: E402
     sqrt,
     tanh,
 )
+from ._ops_math import clip, remainder, round  # noqa: E402
 from ._ops_nn import log_softmax, softmax  # noqa: E402
 from ._ops_order import take  # noqa: E402
 from ._ops_products import dot  # noqa: E402

@@ -167,10 +167,11 @@ OPS.append(
 # The families of the NumPy vocabulary, one table file each.
 from .op_table_arrange import ARRANGE_OPS  # noqa: E402
 from .op_table_linalg import LINALG_OPS  # noqa: E402
+from .op_table_math import MATH_OPS  # noqa: E402
 from .op_table_order import ORDER_OPS  # noqa: E402
 from .op_table_products import PRODUCTS_OPS  # noqa: E402
 from .op_table_stats import STATS_OPS  # noqa: E402
 
-OPS += STATS_OPS + ARRANGE_OPS + PRODUCTS_OPS + ORDER_OPS + LINALG_OPS
+OPS += MATH_OPS + STATS_OPS + ARRANGE_OPS + PRODUCTS_OPS + ORDER_OPS + LINALG_OPS
 
 OPS_BY_NAME = {case.name: case for case in OPS}

@@ -180,7 +180,7 @@ def raw_sin(x):  # type: ignore[no-untyped-def]
     return np.sin(x)
 
 
-raw_sin.defvjp(lambda g, out, x: g * np.cos(x))  # raw NumPy: first order only
+raw_sin.defvjp(lambda g, out, x: g * np.cos(np.asarray(x)))  # plain arrays: first order only
 
 
 def test_raw_numpy_vjp_works_at_first_order() -> None:
