@@ -4,7 +4,7 @@
 NumPy's protocols (``__array_ufunc__`` for ufuncs and their methods, ``__array_function__``
 for the rest), and run the autograd_lite function registered here, so they record like
 ``ag.sin(t)``.  Each op module lists its own NumPy twins in a module-level ``NUMPY``
-dict; this module merges them.  A NumPy function with no twin, called on a Tensor that
+dict and hands it to :func:`register`.  A NumPy function with no twin, called on a Tensor that
 carries a graph, raises :class:`~autograd_lite.errors.NumpyOnTensorError` rather than
 dropping the graph.
 """
