@@ -7,8 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from hypothesis import settings
 
 import autograd_lite as ag
+
+# Examples per row and test. The table has hundreds of rows and each is drawn by several
+# tests, so a row gets half the profile's examples (20 in CI, 500 with ``thorough``).
+TABLE_SETTINGS = settings(max_examples=max(10, settings().max_examples // 2))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from autograd_lite.errors import NotDifferentiableError
 from autograd_lite.testing import strategies as ags
 
 from .networks import random_network
-from .op_table import OPS, OpCase
+from .op_table import OPS, TABLE_SETTINGS, OpCase
 from .test_ops import op_inputs
 
 scalars = st.floats(-3, 3, allow_nan=False)
@@ -149,6 +149,7 @@ def test_jacobian_of_a_vector_function() -> None:
 # ---------------------------------------------------------------- every op, twice
 @pytest.mark.parametrize("case", [c for c in OPS if c.second_order], ids=lambda c: c.name)
 @given(data=st.data())
+@TABLE_SETTINGS
 def test_every_op_is_differentiable_twice(case: OpCase, data: st.DataObject) -> None:
     """Hessian-vector products against finite differences of the first-order gradient."""
     arrays = data.draw(op_inputs(case))

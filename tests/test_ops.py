@@ -12,7 +12,7 @@ import autograd_lite as ag
 from autograd_lite.testing import check_grad
 from autograd_lite.testing import strategies as ags
 
-from .op_table import OPS, OpCase
+from .op_table import OPS, TABLE_SETTINGS, OpCase
 
 
 @st.composite
@@ -45,6 +45,7 @@ def _ids(case: OpCase) -> str:
 
 @pytest.mark.parametrize("case", OPS, ids=_ids)
 @given(data=st.data())
+@TABLE_SETTINGS
 def test_forward_matches_numpy(case: OpCase, data: st.DataObject) -> None:
     arrays = data.draw(op_inputs(case))
     out = case.fn(*[ag.Tensor(a) for a in arrays])
@@ -54,6 +55,7 @@ def test_forward_matches_numpy(case: OpCase, data: st.DataObject) -> None:
 
 @pytest.mark.parametrize("case", OPS, ids=_ids)
 @given(data=st.data())
+@TABLE_SETTINGS
 def test_vjp_matches_finite_differences(case: OpCase, data: st.DataObject) -> None:
     arrays = data.draw(op_inputs(case))
     out_shape = case.fn(*[ag.Tensor(a) for a in arrays]).shape
@@ -64,6 +66,7 @@ def test_vjp_matches_finite_differences(case: OpCase, data: st.DataObject) -> No
 
 @pytest.mark.parametrize("case", OPS, ids=_ids)
 @given(data=st.data())
+@TABLE_SETTINGS
 def test_numpy_functions_on_tensors_record_the_same_op(case: OpCase, data: st.DataObject) -> None:
     """``np.<name>(tensor)`` dispatches to autograd_lite: same values, same gradients."""
     arrays = data.draw(op_inputs(case))
@@ -86,6 +89,7 @@ def test_numpy_functions_on_tensors_record_the_same_op(case: OpCase, data: st.Da
 
 @pytest.mark.parametrize("case", OPS, ids=_ids)
 @given(data=st.data())
+@TABLE_SETTINGS
 def test_float32_stays_float32(case: OpCase, data: st.DataObject) -> None:
     arrays = data.draw(op_inputs(case, dtype=np.float32))
     tensors = [ag.Tensor(a, requires_grad=True) for a in arrays]
@@ -98,6 +102,7 @@ def test_float32_stays_float32(case: OpCase, data: st.DataObject) -> None:
 
 @pytest.mark.parametrize("case", OPS, ids=_ids)
 @given(data=st.data())
+@TABLE_SETTINGS
 def test_inputs_unchanged_and_grads_independent(case: OpCase, data: st.DataObject) -> None:
     arrays = data.draw(op_inputs(case))
     copies = [a.copy() for a in arrays]

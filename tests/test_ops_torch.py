@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import autograd_lite as ag
 from autograd_lite.testing import strategies as ags
 
-from .op_table import OPS, OpCase
+from .op_table import OPS, TABLE_SETTINGS, OpCase
 from .test_ops import op_inputs
 
 torch = pytest.importorskip("torch")
@@ -67,6 +67,7 @@ def test_the_comparison_covers_the_families() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 @given(data=st.data())
+@TABLE_SETTINGS
 def test_values_and_gradients_match_pytorch(case: OpCase, data: st.DataObject) -> None:
     arrays = data.draw(op_inputs(case))
     tensors = [ag.Tensor(a, requires_grad=True) for a in arrays]
