@@ -172,6 +172,8 @@ def repeat(a: Any, repeats: Any, axis: int | None = None) -> Any:
     """
     if axis is None:
         a, axis = ravel(a), 0
+    elif isinstance(axis, (bool, np.bool_)):
+        raise TypeError("repeat: an integer is required for the axis, got a bool")
     shape = _shape(a)
     axis = normalize_axis_index(axis, len(shape))
     n = shape[axis]
@@ -182,7 +184,7 @@ def repeat(a: Any, repeats: Any, axis: int | None = None) -> Any:
         copies = broadcast_to(reshape(a, (*before, 1, *after)), (*before, r, *after))
         return reshape(copies, (*shape[:axis], n * r, *after))
     # NumPy's own checks and messages for counts of the wrong length, type or sign.
-    index = np.repeat(np.arange(n), repeats)
+    index = np.repeat(np.arange(n), counts)  # counts: a Tensor would dispatch back here
     return getitem(a, _along(axis, index))
 
 
@@ -271,7 +273,7 @@ def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Any:
         raise ValueError("Axes must be different.")
     if axes[0] >= ndim or axes[0] < -ndim or axes[1] >= ndim or axes[1] < -ndim:
         raise ValueError(f"Axes={axes} out of range for array of ndim={ndim}.")
-    k %= 4
+    k = k % 4  # not in place: k may be the caller's 0-d array
     if k == 0:
         return _same(m)
     if k == 2:
@@ -295,7 +297,7 @@ def _pad_pairs(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
     if widths.dtype.kind != "i":
         raise TypeError("`pad_width` must be of integral type.")
     pairs = np.broadcast_to(widths, (ndim, 2))
-    if pairs.size and pairs.min() < 0:
+    if widths.size and widths.min() < 0:  # as given: a 0-d input has no pairs to check
         raise ValueError("index can't contain negative values")
     return tuple((int(b), int(e)) for b, e in pairs.tolist())
 
@@ -523,6 +525,8 @@ def split(ary: Any, indices_or_sections: Any, axis: int = 0) -> list[Any]:
         len(indices_or_sections)
     except TypeError:
         shape = _shape(ary)
+        if indices_or_sections == 0:  # NumPy's ZeroDivisionError, as array_split says it
+            raise ValueError("number sections must be larger than 0.") from None
         if shape[normalize_axis_index(axis, len(shape))] % indices_or_sections:
             raise ValueError("array split does not result in an equal division") from None
     return array_split(ary, indices_or_sections, axis)
@@ -618,6 +622,19 @@ def _leaf_types(obj: Any, dtypes: set[np.dtype[Any]], numbers: set[type]) -> Non
         dtypes.add(np.asarray(obj).dtype)
 
 
+def _nested_shape(obj: Any) -> tuple[int, ...]:
+    """The shape of a nested list of Tensors; a ragged one raises here, before any cast
+    (which may warn) of its elements."""
+    if isinstance(obj, (list, tuple)) and _has_tensor(obj):
+        shapes = {_nested_shape(o) for o in obj}
+        if len(shapes) > 1:
+            raise ValueError(
+                f"array: the elements of a list must have equal shapes, got {sorted(shapes)}"
+            )
+        return (len(obj), *shapes.pop())
+    return _shape(_dispatch.plain(obj))
+
+
 def _build(obj: Any, dtype: np.dtype[Any]) -> Any:
     if isinstance(obj, Tensor):
         return obj if obj.dtype == dtype else astype(obj, dtype)
@@ -649,6 +666,7 @@ def array(object: Any, dtype: Any = None) -> Any:
     dtype = np.dtype(dtype)
     if isinstance(object, Tensor):
         return astype(object, dtype)  # a copy, like np.array
+    _nested_shape(object)
     return _build(object, dtype)
 
 

@@ -99,6 +99,8 @@ def take(
     if axis is None:
         a, axis = reshape(a, (-1,)), 0
     shape = np.shape(a)
+    if isinstance(axis, (bool, np.bool_)):
+        raise TypeError("take: an integer is required for the axis, got a bool")
     axis = normalize_axis_index(axis, len(shape), "take")
     n = shape[axis]
     if mode not in ("raise", "wrap", "clip"):
@@ -145,6 +147,7 @@ def sort(
     the sorted values are the same for every ``kind``.
     """
     _refuse_order("sort", order)
+    np.sort(np.empty(0), kind=kind, stable=stable)  # type: ignore[arg-type]  # NumPy checks kind and stable
     values = _values(a)
     if axis is None:
         a, values, axis = reshape(a, (-1,)), values.reshape(-1), 0
@@ -182,6 +185,9 @@ def partition(
 # ---------------------------------------------------------------------------- index_add
 def _index_add_forward(x, index, values):  # type: ignore[no-untyped-def]
     out = asarray(x).copy()
+    kind = asarray(values).dtype.kind
+    if kind == "c" and out.dtype.kind != "c":  # np.add.at would drop the imaginary part
+        raise TypeError(f"cannot add complex values to x of dtype {out.dtype}")
     np.add.at(out, index, values)
     return out
 

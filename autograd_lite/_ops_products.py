@@ -9,6 +9,7 @@ other products are compositions of ``matmul``, ``multiply``, ``reshape`` and ``t
 from __future__ import annotations
 
 import math
+import operator
 import string
 from collections import Counter
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from . import _dispatch
+from ._arrays import asarray
 from ._ops_arith import matmul, multiply
 from ._ops_shape import reshape, transpose
 from ._primitive import Primitive
@@ -186,7 +188,7 @@ def _contracted_axes(axes: Any, ndim_a: int, ndim_b: int) -> tuple[list[int], li
     try:
         axes_a, axes_b = axes
     except TypeError:  # an integer N: the last N axes of a with the first N of b
-        n = int(axes)
+        n = operator.index(axes)  # as NumPy: 1.5 is no number of axes
         if n < 0:
             raise ValueError(f"tensordot: axes must be a non-negative integer, got {n}") from None
         axes_a, axes_b = list(range(ndim_a - n, ndim_a)), list(range(n))
@@ -232,6 +234,12 @@ def tensordot(a: Any, b: Any, axes: Any = 2) -> Tensor:
 
 
 # ---------------------------------------------------------------------------- dot and friends
+def _strong(x: Any) -> Any:
+    """``x`` as NumPy's products see it: a Python number becomes an array, of its own type
+    (``np.dot(1.5, float32)`` is float64), not a weak scalar as in ``multiply``."""
+    return x if hasattr(x, "dtype") else asarray(x)
+
+
 def dot(a: Any, b: Any) -> Tensor:
     """Dot product, as ``np.dot``.
 
@@ -241,7 +249,7 @@ def dot(a: Any, b: Any) -> Tensor:
     """
     shape_a, shape_b = np.shape(a), np.shape(b)
     if not shape_a or not shape_b:
-        return multiply(a, b)
+        return multiply(_strong(a), _strong(b))
     k = -1 if len(shape_b) == 1 else -2
     if shape_a[-1] != shape_b[k]:
         raise ValueError(
@@ -250,22 +258,39 @@ def dot(a: Any, b: Any) -> Tensor:
         )
     if len(shape_b) <= 2:
         return matmul(a, b)
-    return tensordot(a, b, axes=([len(shape_a) - 1], [len(shape_b) - 2]))
+    # An einsum, as NumPy's N-d dot is a plain loop: through matmul's BLAS a sum of infs
+    # would warn "invalid value", which np.dot does not.
+    ta, tb = (
+        list(_LABELS[: len(shape_a)]),
+        list(_LABELS[len(shape_a) : len(shape_a) + len(shape_b)]),
+    )
+    tb[-2] = ta[-1]
+    out = ta[:-1] + tb[:-2] + tb[-1:]
+    return einsum(f"{''.join(ta)},{''.join(tb)}->{''.join(out)}", a, b)
 
 
 def vdot(a: Any, b: Any) -> Tensor:
-    """Dot product of the flattened operands, as ``np.vdot`` (real arrays: no conjugation)."""
+    """Dot product of the flattened operands, as ``np.vdot``: a complex ``a`` is conjugated."""
     size_a, size_b = math.prod(np.shape(a)), math.prod(np.shape(b))
     if size_a != size_b:
         raise ValueError(f"vdot: the operands have {size_a} and {size_b} elements")
-    return matmul(reshape(a, (-1,)), reshape(b, (-1,)))
+    if np.iscomplexobj(_dispatch.plain(a)) or np.iscomplexobj(_dispatch.plain(b)):
+        # np.vdot itself (conjugating a): complex values never carry a gradient, and its
+        # results at overflow (nan + nanj) are its complex kernel's own.
+        return _vdot_complex(a, b)
+    # An einsum, as np.vdot's loop: through matmul an overflow would warn, np.vdot's not.
+    return einsum("i,i->", reshape(a, (-1,)), reshape(b, (-1,)))
+
+
+_vdot_complex: Primitive = Primitive(np.vdot, name="vdot")
+_vdot_complex.defvjp(None, None)  # its results are complex: no input that requires grad
 
 
 def inner(a: Any, b: Any) -> Tensor:
     """Inner product over the last axes, as ``np.inner``; a 0-d operand multiplies."""
     shape_a, shape_b = np.shape(a), np.shape(b)
     if not shape_a or not shape_b:
-        return multiply(a, b)
+        return multiply(_strong(a), _strong(b))
     if shape_a[-1] != shape_b[-1]:
         raise ValueError(
             f"inner: shapes {shape_a} and {shape_b} do not match in their last dimension"

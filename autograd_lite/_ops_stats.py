@@ -208,7 +208,7 @@ def _shifted(y: Any, d: int, axis: int) -> Any:
 
 def _cumprod_vjp(g, out, x, axis=None):  # type: ignore[no-untyped-def]
     shape = x.shape
-    if axis is None:  # the result, and so g, is flat
+    if axis is None or x.ndim == 0:  # the result, and so g, is flat (NumPy scans a 0-d x as 1-d)
         x, axis = reshape(x, (-1,)), 0
     axis %= x.ndim
     n = x.shape[axis]
@@ -248,11 +248,16 @@ def logsumexp(x, axis=None, keepdims=False):  # type: ignore[no-untyped-def]
     along the reduced axes.
     """
     x = asarray(x)
+    if x.dtype.kind in "biu":  # in floating point, as np.exp computes them: x - top wraps
+        x = x.astype(np.result_type(x.dtype, np.float16))
+    elif x.dtype.kind == "c":
+        raise TypeError("complex input is not supported, as by NumPy's logaddexp")
     top = np.max(x, axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0)  # lanes of -inf or inf: no shift
     with np.errstate(divide="ignore"):  # a lane of -inf: log(0) = -inf, as it should be
-        total = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
-    return total if keepdims else np.squeeze(total, axis=axis)
+        # keepdims goes to np.sum, which refuses what NumPy's reductions refuse ("yes").
+        total = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=keepdims))
+    return total + (top if keepdims else np.squeeze(top, axis=axis))
 
 
 # The softmax is recomputed from x (shifted by its maximum), not as exp(x - out), which
@@ -270,9 +275,14 @@ def ptp(a: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return subtract(max(a, axis=axis, keepdims=keepdims), min(a, axis=axis, keepdims=keepdims))
 
 
+class _WeightSumError(ZeroDivisionError, ValueError):
+    """NumPy's ZeroDivisionError for weights that sum to zero, and a ValueError: the
+    documented type of bad input."""
+
+
 def _check_weight_sum(total: Any) -> None:
     if np.any(total == 0.0):
-        raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+        raise _WeightSumError("Weights sum to zero, can't be normalized")
 
 
 def average(

@@ -305,10 +305,15 @@ def _two_norm(x: Any, axis: Any, keepdims: bool) -> Tensor:
 
 
 def _p_norm(x: Any, p: Any, axis: Any, keepdims: bool) -> Tensor:
+    if np.iscomplexobj(p):  # NumPy cannot take |x| ** p back to real
+        raise TypeError(f"norm: a complex order {p!r} is not supported")
     s = _sum(absolute(x) ** p, axis=axis, keepdims=keepdims)
     zero = s == 0
     root = np.reciprocal(p, dtype=s.dtype)
-    return where(zero, 0, where(zero, 1, s) ** root)
+    # 0 ** (1 / p) where the sum is 0: 0, or inf for p < 0 (an empty lane), as NumPy's.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        at_zero = np.power(np.zeros((), dtype=s.dtype), root)
+    return where(zero, at_zero, where(zero, 1, s) ** root)
 
 
 def _singular_values(x: Any, row_axis: int, col_axis: int) -> Tensor:
@@ -352,6 +357,13 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
     if x.dtype.kind not in "fc":
         x = astype(x, np.float64)
     nd = x.ndim
+    if x.dtype.kind == "c":
+        # Every norm but the spectral ones is the norm of |x| (NumPy's, real); those need
+        # the conjugate transpose, which the Gram matrix below does not take.
+        matrix = nd == 2 if axis is None else isinstance(axis, tuple) and len(axis) == 2
+        if matrix and ord in (2, -2, "nuc"):
+            raise TypeError(f"norm: ord={ord!r} of a complex matrix is not supported")
+        x = absolute(x)
     if axis is None:
         if ord is None or (ord in ("f", "fro") and nd == 2) or (ord == 2 and nd == 1):
             ret = _two_norm(reshape(x, (-1,)), axis=0, keepdims=False)

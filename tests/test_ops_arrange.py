@@ -56,7 +56,7 @@ def test_array_copies_and_converts() -> None:
 
 def test_array_refuses_ragged_nesting() -> None:
     x = ag.Tensor(np.ones(2), requires_grad=True)
-    with pytest.raises(ValueError, match="same shape"):
+    with pytest.raises(ValueError, match="equal shapes"):
         A.array([x, 1.0])
 
 
