@@ -254,7 +254,9 @@ def logsumexp(x, axis=None, keepdims=False):  # type: ignore[no-untyped-def]
         raise TypeError("complex input is not supported, as by NumPy's logaddexp")
     top = np.max(x, axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0)  # lanes of -inf or inf: no shift
-    with np.errstate(divide="ignore"):  # a lane of -inf: log(0) = -inf, as it should be
+    # A lane of -inf: log(0) = -inf, as it should be; exp overflows only in a lane left
+    # unshifted because its maximum is inf (or NaN), whose result is inf (or NaN) anyway.
+    with np.errstate(divide="ignore", over="ignore"):
         # keepdims goes to np.sum, which refuses what NumPy's reductions refuse ("yes").
         total = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=keepdims))
     return total + (top if keepdims else np.squeeze(top, axis=axis))

@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import example, given, reject, settings
+from hypothesis import assume, example, given, reject, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from numpy.lib.array_utils import normalize_axis_tuple
@@ -601,7 +601,8 @@ REPS = [2, 0, 1, -1, (2, 1), (1, 2, 2), (), [2], (0, 2), 1.5, None, "2", True]
 SECTIONS = [1, 2, 3, 0, -1, [1], [1, 2], [2, 1], [], [5], [-1], (1,), np.array([1]), 1.5, None,
             "2", True]  # fmt: skip
 PAD_WIDTHS = [1, 0, 2, (1, 2), ((1, 0),), ((1, 2), (0, 1)), ((1, 2), (0, 1), (1, 1), (0, 0)),
-              -1, (1, -1), 1.5, None, "1", {0: 1}, {5: 1}, ((1, 2, 3),), np.array([1, 2])]  # fmt: skip
+              -1, (1, -1), 1.5, None, "1", {0: 1}, {5: 1}, ((1, 2, 3),),
+              np.array([1, 2])]  # fmt: skip
 # The statistic modes ("mean", "maximum", ...) raise NotImplementedError, as pad documents.
 PAD_MODES = ["constant", "edge", "wrap", "reflect", "symmetric", "empty", "mean", "foo", None, 1]
 PLANES = [(0, 1), (1, 0), (0, -1), (-1, 0), (0, 0), (0, 2), (0, 1, 2), (0,), [0, 1], (0, 5), 0,
@@ -1284,12 +1285,12 @@ def _short(a: Any) -> str:
 
 # --------------------------------------------------------------------------- the fuzzers
 # Hypothesis' own bookkeeping costs more than a call, so each example makes CALLS calls:
-# 50 x 6 = 300 malformed calls per op, plus the Tensor method and operator fuzzers.  An op
+# 50 x 5 = 250 malformed calls per op, plus the Tensor method and operator fuzzers.  An op
 # that is one elementwise NumPy ufunc (sin, add, ...) gets half as many: all of them share
 # one call path, and NumPy's own type resolution, and differ only in their VJPs.
 EXAMPLES = 100
 OP_EXAMPLES = 50
-CALLS = 6
+CALLS = 5
 
 
 @st.composite
@@ -1418,6 +1419,9 @@ def _reference_operator(fn: Callable[..., Any]) -> Callable[..., Any]:
 # NumPy's ``a ** 2`` computes ``square``, ``ag.power`` ``power`` (found by a random draw).
 @example(name="__pow__", receiver=ag.Tensor([1e200, 1.0, 2.0]), other=2)
 def test_tensor_binary_operator(name: str, receiver: ag.Tensor, other: Any) -> None:
+    # ``"abc" % t`` is Python's string formatting (t, with __getitem__, is a mapping to it):
+    # the Tensor is never asked.
+    assume(not (name == "__rmod__" and isinstance(other, str)))
     fn = BINARY_OPERATORS[name]
     originals = np.copy(receiver.data)
     got = run(lambda: fn(receiver, other))
@@ -1712,3 +1716,165 @@ def test_a_0d_tensor_is_not_iterable_so_it_is_no_empty_axes_list() -> None:
         [1.0, 2.0],
         [3.0, 4.0],
     ]
+
+
+# Found by the fuzzers when the reduction, shape, product, order, linalg and math families
+# were added (CI and dev profiles), fixed in the ops, kept as exact cases.
+@contextmanager
+def no_warnings() -> Iterator[None]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        yield
+
+
+def test_average_of_weights_summing_to_zero_is_a_value_error() -> None:
+    # Was NumPy's bare ZeroDivisionError; now also a ValueError, the documented type.
+    with pytest.raises(ValueError, match="Weights sum to zero"):
+        ag.average(np.array([]), weights=np.array([]))
+    with pytest.raises(ZeroDivisionError):
+        ag.average(np.ones(2), weights=np.array([1.0, -1.0]))
+
+
+def test_cumprod_of_a_0d_input_along_an_axis_differentiates() -> None:
+    # NumPy scans a 0-d input as 1-d; the VJP took ``axis % 0`` (ZeroDivisionError).
+    x = ag.Tensor(2.0, requires_grad=True)
+    ag.cumprod(x, axis=0).backward(np.ones(1))
+    assert x.grad is not None and x.grad.shape == () and x.grad == 1.0
+
+
+def test_dot_and_inner_with_a_python_number_follow_numpys_type() -> None:
+    # np.dot(1.5, float32) is float64: NumPy's products make the number an array.
+    x = np.ones(2, dtype=np.float32)
+    assert ag.dot(1.5, x).dtype == np.dot(1.5, x).dtype == np.float64
+    t = ag.Tensor(np.float32(1.0), requires_grad=True)
+    assert ag.inner(t, 1.5).dtype == np.inner(np.float32(1.0), 1.5).dtype
+
+
+def test_tensordot_refuses_a_number_of_axes_that_is_no_integer() -> None:
+    # int() took 0.5 (or a 0-d Tensor of it) as 0 axes.
+    for axes in (0.5, ag.Tensor(0.5), 1.0):
+        with pytest.raises(TypeError):
+            ag.tensordot(ag.Tensor(1.0), ag.Tensor(1.0), axes)
+    assert ag.tensordot(np.ones(2), np.ones(2), np.int64(1)).item() == 2.0
+
+
+def test_index_add_refuses_complex_values_into_a_real_input() -> None:
+    # np.add.at dropped the imaginary part with a ComplexWarning.
+    x = ag.Tensor([1.0], requires_grad=True)
+    with no_warnings(), pytest.raises(TypeError, match="complex"):
+        ag.index_add(x, 0, 1j)
+    assert ag.index_add(np.array([1j]), 0, 1j).item() == 2j
+
+
+def test_sort_checks_kind_and_stable_as_numpy_does() -> None:
+    with pytest.raises(ValueError, match="sort kind"):
+        ag.sort(ag.Tensor([1.0]), kind="foo")
+    with pytest.raises(ValueError):
+        ag.sort(ag.Tensor([1.0]), kind="stable", stable=True)
+    np.testing.assert_array_equal(ag.sort(ag.Tensor([2.0, 1.0]), kind="heapsort").data, [1, 2])
+
+
+@pytest.mark.parametrize("split", [ag.split, ag.hsplit, ag.vsplit])
+def test_split_into_zero_sections_is_a_value_error(split: Callable[..., Any]) -> None:
+    # ``n % 0`` raised ZeroDivisionError, as in NumPy's own split.
+    with pytest.raises(ValueError, match="larger than 0"):
+        split(np.zeros((2, 0)), 0)
+
+
+def test_norm_of_complex_input_is_the_norm_of_its_absolute_value() -> None:
+    # Was sqrt(sum(x * x)), complex and wrong (x * x is not |x| ** 2), warning at inf.
+    z = np.array([[1 + 1j, 2.0], [3.0, 4j]])
+    cases: list[tuple[Any, Any]] = [(None, None), (1, None), ("fro", None), (3, 0), (np.inf, 1)]
+    for ord, axis in cases:
+        got = ag.linalg.norm(z, ord, axis)
+        np.testing.assert_allclose(got.data, np.linalg.norm(z, ord, axis), rtol=1e-14)
+        assert got.dtype == np.float64
+    with no_warnings():
+        assert ag.linalg.norm(np.complex128(np.inf + 1j * np.inf)).item() == np.inf
+    with pytest.raises(TypeError, match="complex matrix"):
+        ag.linalg.norm(z, 2)
+
+
+def test_norm_of_a_complex_order_is_refused() -> None:
+    with pytest.raises(TypeError, match="complex order"):
+        ag.linalg.norm(np.array([1.0, 2.0]), 1j)
+    assert ag.linalg.norm(np.array([3.0, 4.0]), 2 + 0j).item() == 5.0  # NumPy's 2-norm
+
+
+def test_norm_with_a_negative_order_of_an_empty_lane_is_inf() -> None:
+    # 0 ** (1 / p) is inf for p < 0, as NumPy gives; it was taken as 0.
+    got = ag.linalg.norm(np.zeros((2, 0)), -1, 1)
+    np.testing.assert_array_equal(got.data, [np.inf, np.inf])
+
+
+def test_logsumexp_of_unsigned_integers_does_not_wrap_around() -> None:
+    # x - max(x) wrapped in uint8 (1 - 3 = 254), so exp overflowed to inf.
+    x = np.array([1, 3], dtype=np.uint8)
+    with no_warnings():
+        got = ag.logsumexp(x)
+    assert got.dtype == np.float16  # np.exp's type for uint8
+    np.testing.assert_allclose(got.data, np.log(np.exp(1.0) + np.exp(3.0)), rtol=1e-3)
+
+
+def test_logsumexp_refuses_what_numpys_reductions_refuse() -> None:
+    with pytest.raises(TypeError):
+        ag.logsumexp(ag.Tensor(1.0, requires_grad=True), keepdims="yes")
+    with pytest.raises(TypeError, match="complex"):  # no complex loop in np.logaddexp
+        ag.logsumexp(np.array([1j]))
+
+
+def test_logsumexp_of_a_lane_with_inf_is_inf_without_a_warning() -> None:
+    with no_warnings():
+        assert ag.logsumexp(np.array([np.inf, 710.0, 710.0])).item() == np.inf
+
+
+def test_array_refuses_a_ragged_list_before_casting_its_elements() -> None:
+    # Each element was cast (warning ComplexWarning, "invalid value in cast") before the
+    # stack refused the list, where NumPy refuses it silently.
+    with no_warnings(), pytest.raises(ValueError, match="equal shapes"):
+        ag.array([np.array([], dtype=complex), ag.Tensor(1.0)], dtype=np.float32)
+    with no_warnings(), pytest.raises(ValueError):
+        ag.array([np.array([[np.nan]]), ag.Tensor([1.0, 2.0])], dtype=np.int64)
+
+
+def test_rot90_leaves_the_callers_k_alone() -> None:
+    k: Any = np.array(-1.0)
+    out = ag.rot90(ag.Tensor(np.arange(6.0).reshape(2, 3)), k)  # ``k %= 4`` wrote 3 into k
+    assert k == -1.0
+    np.testing.assert_array_equal(out.data, np.rot90(np.arange(6.0).reshape(2, 3), -1))
+
+
+def test_vdot_conjugates_a_complex_first_operand() -> None:
+    a, b = np.array([1 + 2j, 3j]), np.array([1j, 2.0])
+    assert ag.vdot(a, b).item() == np.vdot(a, b) == 2 - 5j
+    assert ag.vdot(1 + 1j, np.array(1)).item() == 1 - 1j
+    big = np.full(3, 1e200 + 1e200j)  # NumPy's complex kernel at overflow: nan + nanj
+    np.testing.assert_array_equal(ag.vdot(big, big).data, np.vdot(big, big))
+
+
+def test_products_do_not_warn_where_numpys_do_not() -> None:
+    # Through matmul's BLAS, sums of infinities warned "invalid value" and large products
+    # "overflow"; np.dot of N-d operands and np.vdot use plain loops.
+    t = ag.Tensor(np.ones((1, 3, 2)), requires_grad=True)
+    with no_warnings():
+        out = ag.dot(np.full((2, 3), np.inf), t)
+        big = ag.vdot(ag.Tensor(np.full((2, 3), 2e200), requires_grad=True), np.full(6, 1e200))
+    np.testing.assert_array_equal(out.data, np.dot(np.full((2, 3), np.inf), np.ones((1, 3, 2))))
+    assert big.item() == np.inf
+
+
+def test_repeat_and_take_refuse_what_numpy_refuses() -> None:
+    x = ag.Tensor(np.ones((2, 3)), requires_grad=True)
+    with pytest.raises(TypeError):  # float counts in a Tensor went back through dispatch
+        ag.repeat(ag.Tensor(1.0, requires_grad=True), ag.Tensor(0.0))
+    with pytest.raises(TypeError, match="bool"):
+        ag.repeat(x, 2, axis=True)
+    with pytest.raises(TypeError, match="bool"):
+        ag.take(x, [0], axis=True)
+
+
+def test_pad_of_a_0d_input_checks_the_widths() -> None:
+    # The pairs of a 0-d input are empty, so a negative width went unchecked.
+    with pytest.raises(ValueError, match="negative"):
+        ag.pad(ag.Tensor(1.0, requires_grad=True), -1)
+    assert ag.pad(ag.Tensor(1.0), 1).item() == 1.0
