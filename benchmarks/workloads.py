@@ -286,3 +286,80 @@ def tanh_chain(length: int, size: int = 4) -> tuple[Callable[[], Any], Callable[
         x.grad = None
 
     return forward, backward
+
+
+# --------------------------------------------------------------------------- convolution
+# (name, batch, in channels, out channels, height = width): 3x3 kernels, padding 1.
+CONV2D_SHAPES = [
+    ("conv2d fwd+bwd 8x8 digits shape", 64, 1, 16, 8),
+    ("conv2d fwd+bwd 32x32x3", 32, 3, 16, 32),
+]
+
+
+def conv2d_layer(
+    name: str, batch: int, c_in: int, c_out: int, size: int, dtype: Any = np.float64, seed: int = 0
+) -> Pair:
+    """One 3x3 convolution layer (padding 1, bias), forward and backward, then SGD.
+
+    The input requires grad too, as for a layer inside a network, and the upstream
+    gradient is a fixed array; the compared figures are the output, the input's gradient
+    and the updated weight and bias.  The NumPy side is the usual sliding-window (im2col) code: the
+    padded input's windows copied into columns, one batched matrix product forward, and
+    backward the weight's product with the columns and the input's transposed product
+    added back into the padded input one kernel offset at a time.
+    """
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    from autograd_lite._ops_conv import conv2d
+
+    dtype = np.dtype(dtype)
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((batch, c_in, size, size)).astype(dtype)
+    # The gradient of a mean over the output's elements: SGD keeps the weights in range.
+    G = (rng.standard_normal((batch, c_out, size, size)) / (batch * size * size)).astype(dtype)
+    k = 1 / np.sqrt(9 * c_in)
+    init = [rng.uniform(-k, k, (c_out, c_in, 3, 3)), rng.uniform(-k, k, c_out)]
+    x = ag.Tensor(X, requires_grad=True)
+    tensors = [ag.Tensor(p.astype(dtype), requires_grad=True) for p in init]
+    arrays = [p.astype(dtype) for p in init]
+    grads: list[np.ndarray] = []
+    hand: list[np.ndarray] = []
+    lr = LEARNING_RATE
+    L = size * size
+
+    def autograd_step() -> None:
+        W, b = tensors
+        y = conv2d(x, W, b, padding=1)
+        y.backward(G)
+        grads[:] = [y.data, x.grad]
+        x.grad = None
+        _sgd(tensors, lr)
+
+    def numpy_step() -> None:
+        W, b = arrays
+        Xp = np.zeros((batch, c_in, size + 2, size + 2), dtype)
+        Xp[:, :, 1:-1, 1:-1] = X
+        windows = sliding_window_view(Xp, (3, 3), axis=(2, 3))  # (N, C, H, W, 3, 3)
+        cols = windows.transpose(0, 1, 4, 5, 2, 3).reshape(batch, c_in * 9, L)
+        W2 = W.reshape(c_out, c_in * 9)
+        Y = (W2 @ cols).reshape(batch, c_out, size, size) + b.reshape(c_out, 1, 1)
+        Gm = G.reshape(batch, c_out, L)
+        dW = np.matmul(Gm, cols.transpose(0, 2, 1)).sum(axis=0).reshape(W.shape)
+        db = Gm.sum(axis=(0, 2))
+        dcols = (W2.T @ Gm).reshape(batch, c_in, 3, 3, size, size)
+        dXp = np.zeros_like(Xp)
+        for i in range(3):
+            for j in range(3):
+                dXp[:, :, i : i + size, j : j + size] += dcols[:, :, i, j]
+        hand[:] = [Y, dXp[:, :, 1:-1, 1:-1].copy()]
+        W -= lr * dW
+        b -= lr * db
+
+    return Pair(
+        name + ("" if dtype == np.float64 else f" {dtype.name}"),
+        autograd_step,
+        numpy_step,
+        lambda: [*grads, *(t.data for t in tensors)],
+        lambda: [*hand, *arrays],
+        dtype,
+    )
