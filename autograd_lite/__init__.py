@@ -50,6 +50,7 @@ from ._ops_arrange import (
     vsplit,
     vstack,
 )
+from ._ops_conv import avg_pool2d, conv1d, conv2d, max_pool2d
 from ._ops_elementwise import (
     absolute,
     exp,
@@ -167,6 +168,7 @@ __all__ = [
     "atleast_2d",
     "atleast_3d",
     "average",
+    "avg_pool2d",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "broadcast_to",
@@ -177,6 +179,8 @@ __all__ = [
     "column_stack",
     "compile",
     "concatenate",
+    "conv1d",
+    "conv2d",
     "cos",
     "cosh",
     "cross_entropy",
@@ -230,6 +234,7 @@ __all__ = [
     "losses",
     "matmul",
     "max",
+    "max_pool2d",
     "maximum",
     "mean",
     "min",

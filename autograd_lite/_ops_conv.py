@@ -106,9 +106,8 @@ def _padded(x: np.ndarray, padding: Padding, size: Pair, fill: Any = 0) -> np.nd
     H, W = x.shape[-2:]
     if size == (H, W) and top == 0 and left == 0:
         return x
-    out = np.full((*x.shape[:-2], *size), fill, dtype=x.dtype)
-    out[..., top : top + H, left : left + W] = x
-    return out
+    widths = [(0, 0)] * (x.ndim - 2) + [(top, size[0] - H - top), (left, size[1] - W - left)]
+    return np.pad(x, widths, constant_values=fill)
 
 
 def _offsets(
@@ -128,9 +127,7 @@ def _cropped(xp: np.ndarray, shape: tuple[int, ...], padding: Padding) -> np.nda
     H, W = shape[-2:]
     if xp.shape == tuple(shape):
         return xp
-    out = np.empty(shape, dtype=xp.dtype)
-    out[...] = xp[..., top : top + H, left : left + W]
-    return out
+    return xp[..., top : top + H, left : left + W].copy()
 
 
 # ---------------------------------------------------------------------------- conv2d
@@ -155,9 +152,8 @@ def _columns(
     win = sliding_window_view(xp, span, axis=(2, 3))[:, :, ::sh, ::sw, ::dh, ::dw]
     win = win[:, :, :OH, :OW]  # (N, C, OH, OW, kh, kw)
     N, C = x.shape[:2]
-    cols = np.empty((N, groups, (C // groups) * kh * kw, OH * OW), dtype=x.dtype)
-    cols.reshape(N, C, kh, kw, OH, OW)[...] = win.transpose(0, 1, 4, 5, 2, 3)
-    return cols
+    cols = win.transpose(0, 1, 4, 5, 2, 3).copy()  # .copy(), which ag.compile follows
+    return cols.reshape(N, groups, (C // groups) * kh * kw, OH * OW)
 
 
 @_named("conv2d")
@@ -171,10 +167,8 @@ def _conv2d(x, w, b, stride, padding, dilation, groups, keep_columns=False):  # 
     O, _, kh, kw = w.shape
     (OH, OW), _ = _conv_geometry(x.shape, w.shape, stride, padding, dilation)
     cols = _columns(x, (kh, kw), stride, padding, dilation, groups)
-    dtype = np.result_type(x, w) if b is None else np.result_type(x, w, b)
-    y = np.empty((N, O, OH, OW), dtype=dtype)
     w3 = w.reshape(groups, O // groups, cols.shape[2])
-    np.matmul(w3, cols, out=y.reshape(N, groups, O // groups, OH * OW))
+    y = np.matmul(w3, cols).reshape(N, O, OH, OW)
     if b is not None:
         y += b.reshape(O, 1, 1)
     return Residuals.fresh(y, cols=cols) if keep_columns else y
@@ -194,7 +188,7 @@ def _conv2d_input_grad(g, w, x_shape, stride, padding, dilation, groups):  # typ
     # (N, groups, Cg*kh*kw, OH*OW): each window's share of the gradient.
     dcols = np.matmul(w3.transpose(0, 2, 1), g.reshape(N, groups, O // groups, OH * OW))
     dcols = dcols.reshape(N, C, kh, kw, OH, OW)
-    dxp = np.zeros((N, C, *size), dtype=dcols.dtype)
+    dxp = np.zeros_like(dcols, shape=(N, C, *size))  # like dcols: followed by ag.compile
     for i, j, (rows, cols) in _offsets((kh, kw), stride, dilation, (OH, OW)):
         dxp[:, :, rows, cols] += dcols[:, :, i, j]
     return _cropped(dxp, tuple(x_shape), padding)
@@ -213,9 +207,7 @@ def _conv2d_weight_grad(x, g, w_shape, stride, padding, dilation, groups, cols=N
         cols = _columns(x, (kh, kw), stride, padding, dilation, groups)
     gm = g.reshape(N, groups, O // groups, g.shape[2] * g.shape[3])
     per_example = np.matmul(gm, cols.transpose(0, 1, 3, 2))  # (N, groups, O/groups, Cg*kh*kw)
-    dw = np.empty(w_shape, dtype=per_example.dtype)
-    np.add.reduce(per_example, axis=0, out=dw.reshape(groups, O // groups, Cg * kh * kw))
-    return dw
+    return np.add.reduce(per_example, axis=0).reshape(w_shape)
 
 
 def _conv_input_vjp(g, out, x, w, b, stride, padding, dilation, groups, keep=False, *, cols=None):  # type: ignore[no-untyped-def]
@@ -509,7 +501,7 @@ def _max_masks(
     """Per kernel offset, where the window's element is its maximum; and the ties' count."""
     xp, out_size = _max_padded(x, kernel, stride, padding, dilation, ceil_mode)
     masks = []
-    count = np.zeros(out.shape, dtype=np.intp)
+    count = np.zeros_like(out, dtype=np.intp)
     for _, _, (rows, cols) in _offsets(kernel, stride, dilation, out_size):
         hit = xp[:, :, rows, cols] == out
         count += hit
@@ -522,7 +514,7 @@ def _max_pool2d_scatter(g, x, out, kernel, stride, padding, dilation, ceil_mode)
     """``g`` (the output's shape) sent to each window's maxima, split evenly among ties."""
     size, masks, count = _max_masks(x, out, kernel, stride, padding, dilation, ceil_mode)
     share = g / count
-    dxp = np.zeros(size, dtype=share.dtype)
+    dxp = np.zeros_like(share, shape=size)
     for (rows, cols), hit in masks:
         dxp[:, :, rows, cols] += share * hit
     return _cropped(dxp, x.shape, padding)
@@ -533,7 +525,7 @@ def _max_pool2d_gather(h, x, out, kernel, stride, padding, dilation, ceil_mode):
     """The scatter's adjoint: each window's mean of ``h`` (input-shaped) over its maxima."""
     size, masks, count = _max_masks(x, out, kernel, stride, padding, dilation, ceil_mode)
     hp = _padded(h, padding, (size[-2], size[-1]))
-    acc = np.zeros(out.shape, dtype=np.result_type(h.dtype, np.float16))
+    acc = np.zeros_like(h, shape=out.shape, dtype=np.result_type(h.dtype, np.float16))
     for (rows, cols), hit in masks:
         acc += hp[:, :, rows, cols] * hit
     return acc / count
@@ -641,7 +633,9 @@ def _avg_pool2d(x, kernel, stride, padding, ceil_mode, count_include_pad, diviso
     """Mean over each window of ``x`` (N, C, H, W), zero-padded."""
     out_size, size = _windows_geometry(x.shape, kernel, stride, padding, (1, 1), ceil_mode)
     xp = _padded(x, padding, size)
-    acc = np.zeros((*x.shape[:2], *out_size), dtype=np.result_type(x.dtype, np.float16))
+    acc = np.zeros_like(
+        x, shape=(*x.shape[:2], *out_size), dtype=np.result_type(x.dtype, np.float16)
+    )
     for _, _, (rows, cols) in _offsets(kernel, stride, (1, 1), out_size):
         acc += xp[:, :, rows, cols]
     div = _avg_divisor(
@@ -661,7 +655,7 @@ def _avg_pool2d_backward(  # type: ignore[no-untyped-def]
         x_shape, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override
     )
     share = g / np.asarray(div, dtype=g.dtype)
-    dxp = np.zeros((*x_shape[:2], *size), dtype=share.dtype)
+    dxp = np.zeros_like(share, shape=(*x_shape[:2], *size))
     for _, _, (rows, cols) in _offsets(kernel, stride, (1, 1), out_size):
         dxp[:, :, rows, cols] += share
     return _cropped(dxp, tuple(x_shape), padding)

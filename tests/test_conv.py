@@ -577,3 +577,41 @@ def test_benchmark_conv_workload_sides_agree(dtype):  # type: ignore[no-untyped-
     pair.numpy_params()[2] += 1.0  # the weight (after the output and the input gradient)
     with pytest.raises(AssertionError):
         pair.check()
+
+
+def test_a_compiled_training_step_of_a_cnn_equals_the_eager_one() -> None:
+    """ag.compile follows every NumPy call of the conv and pool ops (none is a constant)."""
+    from autograd_lite import nn, optim
+
+    def make() -> tuple[nn.Module, optim.Optimizer]:
+        rng = np.random.default_rng(0)
+        model = nn.Sequential(
+            Conv2d(1, 4, 3, padding=1, rng=rng),
+            nn.ReLU(),
+            MaxPool2d(2),
+            Conv2d(4, 4, 3, stride=2, padding=1, dilation=1, rng=rng),
+            AvgPool2d(2, padding=1),
+            nn.Linear(2, 3, rng=rng),
+        )
+        return model, optim.Adam(model.parameters(), lr=0.01)
+
+    final = []
+    for compiled in (False, True):
+        model, opt = make()
+
+        def step(x: np.ndarray, y: np.ndarray) -> ag.Tensor:
+            opt.zero_grad()
+            loss = ag.cross_entropy(model(x).reshape(len(y), -1), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        run = ag.compile(step) if compiled else step
+        rng = np.random.default_rng(1)
+        losses = [run(rng.standard_normal((4, 1, 8, 8)), rng.integers(0, 24, 4)).item()
+                  for _ in range(4)]  # fmt: skip
+        final.append((losses, [p.data.copy() for p in model.parameters()]))
+    (eager_losses, eager), (compiled_losses, compiled_params) = final
+    np.testing.assert_allclose(compiled_losses, eager_losses, rtol=1e-12)
+    for a, b in zip(eager, compiled_params, strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-14)

@@ -1113,8 +1113,9 @@ def public_op(name: str) -> Callable[..., Any]:
     return obj  # type: ignore[no-any-return]
 
 
-def test_every_public_op_has_a_row() -> None:
-    assert public_ops() == set(SPECS), "add a row to SPECS for each new public op"
+def test_every_row_is_a_public_op() -> None:
+    # That every public op has a row, here or in test_fuzz_nn, is checked there.
+    assert set(SPECS) <= public_ops(), "a row of SPECS names no public op"
 
 
 # --------------------------------------------------------------------------- known bugs

@@ -164,11 +164,13 @@ def _function_name(func: Any) -> str:
     if module == "numpy" or module.startswith("numpy."):
         if getattr(np, name, None) is func:
             return f"np.{name}"
-        sub = module.split(".", 1)[1] if "." in module else ""
-        for prefix in ("linalg", "fft"):
-            if sub.startswith(prefix) or getattr(getattr(np, prefix), name, None) is func:
+        for prefix in ("linalg", "fft", "lib.stride_tricks"):
+            namespace: Any = np
+            for part in prefix.split("."):
+                namespace = getattr(namespace, part)
+            if getattr(namespace, name, None) is func:
                 return f"np.{prefix}.{name}"
-        return f"np.{name}"
+        raise ValueError(f"numpy.{name} has no public name under which the program could call it")
     return f"{module}.{func.__qualname__}"
 
 

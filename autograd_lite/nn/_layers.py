@@ -170,3 +170,52 @@ def activation(name: str) -> Module:
         raise ValueError(
             f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}"
         ) from None
+
+
+class Identity(Module):
+    """Returns its input; takes (and ignores) any constructor arguments, as PyTorch's does."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, x: Any) -> Any:
+        return x
+
+
+class Flatten(Module):
+    """Join the axes ``start_dim`` to ``end_dim`` into one (by default all but the batch axis).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from autograd_lite import nn
+    >>> nn.Flatten()(np.ones((2, 3, 4, 5))).shape
+    (2, 60)
+    """
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        super().__init__()
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, x: Any) -> Tensor:
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        nd = max(x.ndim, 1)
+        start, end = self.start_dim, self.end_dim
+        if not (-nd <= start < nd and -nd <= end < nd):
+            raise IndexError(
+                f"Flatten: dimensions ({start}, {end}) are out of range for an input of shape "
+                f"{x.shape}"
+            )
+        start, end = start % nd, end % nd
+        if start > end:
+            raise ValueError(
+                f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim}"
+            )
+        if x.ndim == 0:
+            return x.reshape(1)
+        joined = math.prod(x.shape[start : end + 1])
+        return x.reshape((*x.shape[:start], joined, *x.shape[end + 1 :]))
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

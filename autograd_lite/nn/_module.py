@@ -55,6 +55,7 @@ class Module:
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "training", True)
 
     # ------------------------------------------------------------------ registration
@@ -69,6 +70,16 @@ class Module:
                 )
             object.__setattr__(self, name, value)
             return
+        buffers = self.__dict__["_buffers"]
+        if name in buffers:
+            if value is not None and not isinstance(value, np.ndarray):
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} to buffer '{name}' "
+                    "(a NumPy array or None is required)"
+                )
+            buffers[name] = value
+            object.__setattr__(self, name, value)
+            return
         params.pop(name, None)
         modules.pop(name, None)
         if isinstance(value, Parameter):
@@ -80,6 +91,7 @@ class Module:
     def __delattr__(self, name: str) -> None:
         self.__dict__["_parameters"].pop(name, None)
         self.__dict__["_modules"].pop(name, None)
+        self.__dict__["_buffers"].pop(name, None)
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
@@ -87,6 +99,27 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"register_parameter: '{name}' must be a Parameter or None")
         setattr(self, name, param)
+
+    def register_buffer(self, name: str, tensor: NDArray[Any] | None) -> None:
+        """Register a NumPy array that is state but not a parameter (batch norm's running mean).
+
+        Buffers are saved and loaded by :meth:`state_dict` / :meth:`load_state_dict` and
+        reached by :meth:`named_buffers`; optimizers never see them.  Assigning a new array
+        to the attribute later replaces the buffer.
+        """
+        if not isinstance(name, str) or not name or "." in name:
+            raise ValueError(
+                f"register_buffer: invalid buffer name {name!r} (empty or contains '.')"
+            )
+        if tensor is not None and not isinstance(tensor, np.ndarray):
+            raise TypeError(
+                f"register_buffer: '{name}' must be a NumPy array or None, "
+                f"got {type(tensor).__name__}"
+            )
+        if name in self.__dict__["_parameters"] or name in self.__dict__["_modules"]:
+            raise KeyError(f"register_buffer: attribute '{name}' is already a parameter or module")
+        self.__dict__["_buffers"][name] = tensor
+        object.__setattr__(self, name, tensor)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` as a child under ``name`` (any string, e.g. ``"0"``)."""
@@ -142,6 +175,21 @@ class Module:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
+    def named_buffers(
+        self, prefix: str = "", recurse: bool = True
+    ) -> Iterator[tuple[str, NDArray[Any]]]:
+        """Every buffer with its dotted name (``"0.running_mean"``)."""
+        owners = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for owner, module in owners:
+            for name, buf in module.__dict__["_buffers"].items():
+                if buf is not None:
+                    yield (f"{owner}.{name}" if owner else name), buf
+
+    def buffers(self, recurse: bool = True) -> Iterator[NDArray[Any]]:
+        """Every buffer, in the order of :meth:`named_buffers`."""
+        for _, buf in self.named_buffers(recurse=recurse):
+            yield buf
+
     # ------------------------------------------------------------------ state
     def zero_grad(self) -> None:
         """Reset the gradient of every parameter to ``None``."""
@@ -159,8 +207,15 @@ class Module:
         return self.train(False)
 
     def state_dict(self) -> dict[str, NDArray[Any]]:
-        """A copy of every parameter's values, keyed by dotted name."""
-        return {name: param.data.copy() for name, param in self.named_parameters()}
+        """A copy of every parameter's and buffer's values, keyed by dotted name."""
+        state = {name: param.data.copy() for name, param in self.named_parameters()}
+        state.update((name, buf.copy()) for name, buf in self.named_buffers())
+        return state
+
+    def _named_state(self) -> dict[str, Parameter | NDArray[Any]]:
+        own: dict[str, Parameter | NDArray[Any]] = dict(self.named_parameters())
+        own.update(self.named_buffers())
+        return own
 
     def load_state_dict(
         self, state_dict: Mapping[str, ArrayLike], strict: bool = True
@@ -173,7 +228,7 @@ class Module:
         Parameters
         ----------
         state_dict
-            Parameter name to array (or Tensor), as returned by :meth:`state_dict`.
+            Parameter or buffer name to array (or Tensor), as returned by :meth:`state_dict`.
         strict
             Require the keys to match exactly.  With ``False`` missing and unexpected keys
             are allowed (and reported in the result); shapes and dtypes are still checked.
@@ -189,7 +244,7 @@ class Module:
             Listing the missing keys, the unexpected keys (when strict), and every
             parameter whose shape or dtype differs, with both shapes or dtypes.
         """
-        own = dict(self.named_parameters())
+        own = self._named_state()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         problems: list[str] = []
@@ -206,24 +261,27 @@ class Module:
             if value.shape != param.shape:
                 problems.append(
                     f"size mismatch for {name}: the state dict has shape {value.shape}, "
-                    f"the parameter has shape {param.shape}"
+                    f"the module has shape {param.shape}"
                 )
             elif value.dtype != param.dtype:
                 problems.append(
                     f"dtype mismatch for {name}: the state dict has dtype {value.dtype}, "
-                    f"the parameter has dtype {param.dtype}"
+                    f"the module has dtype {param.dtype}"
                 )
+            elif not isinstance(param, Parameter) and not param.flags.writeable:
+                problems.append(f"buffer {name} is read-only")
             values[name] = value
         if problems:
             raise ValueError(
                 f"error(s) loading state_dict for {type(self).__name__}: " + "; ".join(problems)
             )
         for name, value in values.items():
-            target = own[name].data
+            entry = own[name]
+            target = entry.data if isinstance(entry, Parameter) else entry
             if target.flags.writeable:
                 np.copyto(target, value)
-            else:
-                own[name].data = value.copy()
+            elif isinstance(entry, Parameter):
+                entry.data = value.copy()
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ calling
