@@ -202,7 +202,7 @@ def _conv2d_weight_grad(x, g, w_shape, stride, padding, dilation, groups, cols=N
     ``cols`` are ``x``'s columns if the forward kept them.
     """
     N = x.shape[0]
-    O, Cg, kh, kw = w_shape
+    O, _, kh, kw = w_shape
     if cols is None:
         cols = _columns(x, (kh, kw), stride, padding, dilation, groups)
     gm = g.reshape(N, groups, O // groups, g.shape[2] * g.shape[3])

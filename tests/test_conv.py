@@ -599,7 +599,9 @@ def test_a_compiled_training_step_of_a_cnn_equals_the_eager_one() -> None:
     for compiled in (False, True):
         model, opt = make()
 
-        def step(x: np.ndarray, y: np.ndarray) -> ag.Tensor:
+        def step(
+            x: np.ndarray, y: np.ndarray, model: nn.Module = model, opt: optim.Optimizer = opt
+        ) -> ag.Tensor:
             opt.zero_grad()
             loss = ag.cross_entropy(model(x).reshape(len(y), -1), y)
             loss.backward()
