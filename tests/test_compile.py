@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Any
 
 import numpy as np
 import pytest
@@ -528,3 +529,95 @@ def test_an_index_computed_from_traced_values_is_followed_by_the_backward_pass()
     for _ in range(3):
         x = rng.normal(size=(3, 3))
         np.testing.assert_array_equal(step(x)[1], ag.value_and_grad(loss)(x)[1])
+
+
+# ------------------------------------------------------------------ random draws and buffers
+def _train_and_evaluate(make_model: Any, compiled: bool, steps: int = 5) -> tuple[list[float], Any]:
+    """Alternate compiled (or eager) training steps and evaluations; the losses and state."""
+    model = make_model()
+    opt = ag.optim.Adam(model.parameters(), lr=0.01)
+
+    def step(x: np.ndarray, y: np.ndarray) -> ag.Tensor:
+        opt.zero_grad()
+        loss = ag.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    def evaluate(x: np.ndarray) -> ag.Tensor:
+        with ag.no_grad():
+            out: ag.Tensor = model(x)
+            return out
+
+    train = ag.compile(step) if compiled else step
+    test = ag.compile(evaluate) if compiled else evaluate
+    data = np.random.default_rng(1)
+    figures = []
+    for _ in range(steps):
+        x, y = data.standard_normal((6, 1, 4, 4)), data.integers(0, 5, 6)
+        model.train()
+        figures.append(train(x, y).item())
+        model.eval()
+        figures.append(float(test(x).data.sum()))
+    return figures, model.state_dict()
+
+
+def test_compiled_dropout_draws_a_new_mask_every_run_like_the_eager_step() -> None:
+    def make() -> ag.nn.Module:
+        rng = np.random.default_rng(0)
+        return ag.nn.Sequential(
+            ag.nn.Flatten(),
+            ag.nn.Linear(16, 8, rng=rng),
+            ag.nn.Dropout(0.5, rng=np.random.default_rng(5)),
+            ag.nn.Linear(8, 5, rng=rng),
+        )
+
+    eager, eager_state = _train_and_evaluate(make, compiled=False)
+    compiled, compiled_state = _train_and_evaluate(make, compiled=True)
+    np.testing.assert_allclose(compiled, eager, rtol=1e-12)
+    for name, value in eager_state.items():
+        np.testing.assert_allclose(compiled_state[name], value, rtol=1e-12, atol=1e-15)
+    # A mask fixed at trace time would give one value for one input; the program draws anew.
+    g = ag.compile(lambda x: ag.dropout(x, 0.5))
+    assert not np.array_equal(g(np.ones(64)).data, g(np.ones(64)).data)
+    seeded = ag.compile(lambda x: ag.dropout(x, 0.5, rng=3))
+    np.testing.assert_array_equal(
+        seeded(np.ones(64)).data, ag.dropout(np.ones(64), 0.5, rng=3).data
+    )
+    assert "rng0" in g.source(np.ones(64))
+
+
+def test_compiled_batch_norm_updates_its_running_statistics_like_the_eager_step() -> None:
+    def make() -> ag.nn.Module:
+        rng = np.random.default_rng(0)
+        return ag.nn.Sequential(
+            ag.nn.Conv2d(1, 3, 3, padding=1, rng=rng),
+            ag.nn.BatchNorm2d(3),
+            ag.nn.ReLU(),
+            ag.nn.Flatten(),
+            ag.nn.Linear(48, 5, rng=rng),
+            ag.nn.BatchNorm1d(5, momentum=0.2),
+        )
+
+    eager, eager_state = _train_and_evaluate(make, compiled=False)
+    compiled, compiled_state = _train_and_evaluate(make, compiled=True)
+    np.testing.assert_allclose(compiled, eager, rtol=1e-10)
+    assert int(compiled_state["1.num_batches_tracked"]) == 5
+    for name, value in eager_state.items():
+        np.testing.assert_allclose(compiled_state[name], value, rtol=1e-10, atol=1e-14)
+
+
+def test_a_buffer_replaced_inside_a_compiled_function_is_refused() -> None:
+    class Counter(ag.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("calls", np.zeros(()))
+
+        def forward(self, x: Any) -> Any:
+            self.calls = self.calls + 1  # a new array, not an update in place
+            return x
+
+    counter = Counter()
+    with pytest.raises(TraceError, match="'calls' of a Counter was replaced"):
+        ag.compile(lambda x: counter(x))(np.ones(2))
+    assert counter.calls == 0

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .recorder import Const, Stmt
+from .recorder import Const, GeneratorRef, Stmt
 from .values import Var
 
 # NumPy ufuncs that Python operators call, and those operators.
@@ -105,6 +105,8 @@ def literal(x: Any, names: dict[int, str]) -> str:
         return x.name
     if isinstance(x, Const):
         return names[x.index]
+    if isinstance(x, GeneratorRef):
+        return f"rng{x.index}"
     if isinstance(x, np.generic):
         name = _dtype_name(x.dtype)
         if name is None:
@@ -222,7 +224,7 @@ def render(stmt: Stmt, names: dict[int, str]) -> str:
             call += f", out={stmt.out_buffer.name}"
         prefix = f"np.{ufunc.__name__}" + ("" if stmt.method == "__call__" else f".{stmt.method}")
         return f"{target} = {prefix}({call})"
-    if kind == "function":
+    if kind in ("function", "draw"):
         target = ", ".join(v.name for v in stmt.outs)
         return f"{target} = {_function_name(stmt.target)}({_call_args(args, stmt.kwargs, names)})"
     if kind == "method":
@@ -259,7 +261,7 @@ def modules_needed(statements: list[Stmt]) -> list[str]:
     """The modules other than NumPy that the lines call into (runtime checks)."""
     found = []
     for stmt in statements:
-        if stmt.kind in ("check", "function"):
+        if stmt.kind in ("check", "function", "draw"):
             module = getattr(stmt.target, "__module__", "") or ""
             if module and not module.startswith("numpy") and module not in found:
                 found.append(module)

@@ -250,14 +250,58 @@ def _trace(
                     arg_kinds.append(("static", a) if _is_value(a) else ("object", a))
             for t in found:
                 recorder.track_tensor(t)
-            result = fn(*call_args, **kwargs)
-            spec = _result_spec(recorder, result)
+            buffers = _swap_in_buffers(recorder, modules)
+            try:
+                result = fn(*call_args, **kwargs)
+                spec = _result_spec(recorder, result)
+                _check_buffers(buffers)
+            finally:
+                _restore_buffers(buffers)
             recorder.finish()
         finally:
             recorder.restore()
     finally:
         recorder.exit()
     return _Trace(recorder, spec, name, arg_kinds, dict(kwargs), grad_mode, arg_names, modules)
+
+
+# A module buffer swapped for its traced copy: (module, name, original, traced copy).
+_Buffer = tuple[Any, str, np.ndarray, Any]
+
+
+def _swap_in_buffers(recorder: Recorder, modules: list[Any]) -> list[_Buffer]:
+    """Make every buffer of the modules (batch norm's running statistics) a program input.
+
+    The program reads the module's buffer at each run and updates it in place, as the
+    traced code did (``running_mean *= 1 - momentum``, ...).
+    """
+    swapped: list[_Buffer] = []
+    for k, module in enumerate(modules):
+        table = module.__dict__["_buffers"]
+        for name, buf in list(table.items()):
+            if type(buf) is not np.ndarray:
+                continue
+            traced = recorder.array_input(buf, name, ("buffer", k, name))
+            table[name] = traced
+            object.__setattr__(module, name, traced)
+            swapped.append((module, name, buf, traced))
+    return swapped
+
+
+def _check_buffers(buffers: list[_Buffer]) -> None:
+    for module, name, _, traced in buffers:
+        if module.__dict__["_buffers"].get(name) is not traced:
+            raise TraceError(
+                f"ag.compile: the buffer {name!r} of a {type(module).__name__} was replaced by "
+                "another array; a compiled function may update buffers only in place "
+                f"(self.{name}[...] = ..., +=, *=)"
+            )
+
+
+def _restore_buffers(buffers: list[_Buffer]) -> None:
+    for module, name, original, _ in buffers:
+        module.__dict__["_buffers"][name] = original
+        object.__setattr__(module, name, original)
 
 
 def _holds_arrays(x: Any) -> bool:
@@ -477,6 +521,7 @@ class _Trace:
         self.tensors = [e.tensor for e in recorder.tensors]
         self.tensor_names = [e.name for e in recorder.tensors]
         self.optimizers = list(recorder._optimizers.values())
+        self.generators = list(recorder.generators)
         statements, spec, writes = passes.merge_repeats(recorder.statements, spec, recorder.writes)
         statements = passes.remove_dead(statements, recorder.inputs, spec, writes)
         inputs = passes.used_inputs(statements, recorder.inputs, spec, writes)
@@ -527,7 +572,7 @@ class _Trace:
         return lines
 
     def _parameters(self) -> list[Input]:
-        order = {"arg": 0, "tensor": 1, "state": 2, "hyper": 3}
+        order = {"arg": 0, "tensor": 1, "buffer": 2, "state": 2, "hyper": 3}
 
         def rank(i: Input) -> tuple[int, int]:
             kind = i.source[0]
@@ -545,9 +590,10 @@ class _Trace:
                 params.append(i.var.name)
             else:
                 params.append(f"{i.var.name}={literal(i.value, names)}")
-        if self.constants.parameters:
+        if self.constants.parameters or self.generators:
             params.append("*")
             params += [n for n, _ in self.constants.parameters]
+            params += [f"rng{k}" for k in range(len(self.generators))]
         lines = ["import numpy as np"]
         lines += [f"import {m}" for m in modules_needed(self.statements)]
         lines.append("")
@@ -636,6 +682,8 @@ class _Trace:
             env[f"_ag_t{k}"] = t
         for k, opt in enumerate(self.optimizers):
             env[f"_ag_o{k}"] = opt
+        for k, generator in enumerate(self.generators):
+            env[f"rng{k}"] = generator
         for name, index in self.constants.parameters:
             env[name] = self.constant_arrays[index]
         for name, expression in self.constants.definitions:
@@ -733,6 +781,8 @@ class _Trace:
         if kind == "hyper":
             text = f"_ag_o{source[1]}.param_groups[{source[2]}][{source[3]!r}]"
             return text + (f"[{source[4]}]" if len(source) > 4 else "")
+        if kind == "buffer":
+            return f"_ag_m{source[1]}.__dict__['_buffers'][{source[2]!r}]"
         if kind == "state":
             k, ti = source[1], source[2]
             if (k, ti) not in states:
@@ -836,6 +886,8 @@ class _Trace:
         if kind == "state":
             state = self.optimizers[source[1]].state.get(self.tensors[source[2]])
             return state if len(source) == 3 else state[source[3]]
+        if kind == "buffer":
+            return self.modules[source[1]][0].__dict__["_buffers"].get(source[2])
         raise AssertionError(source)
 
     def _describe_signature(self) -> str:
@@ -918,6 +970,8 @@ def _describe_source(trace: _Trace, source: tuple[Any, ...]) -> str:
     if kind == "state":
         what = f"optimizer {source[1]} state of parameter {source[2]}"
         return what if len(source) == 3 else f"{what} {source[3]!r}"
+    if kind == "buffer":
+        return f"buffer {source[2]!r} of a {type(trace.modules[source[1]][0]).__name__}"
     return repr(source)
 
 

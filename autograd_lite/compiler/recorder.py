@@ -13,6 +13,7 @@ parameters) is noted as the program's writes.
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import sys
 from collections.abc import Iterator
@@ -113,6 +114,13 @@ class _StateEntry:
     swapped: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class GeneratorRef:
+    """A ``numpy.random.Generator`` that the program draws from on every run."""
+
+    index: int
+
+
 class Recorder:
     """Records one trace; see the module docstring."""
 
@@ -130,6 +138,7 @@ class Recorder:
         self._states: dict[tuple[int, int], _StateEntry] = {}
         self._hypers: list[tuple[dict[str, Any], str, Any]] = []
         self._optimizers: dict[int, Any] = {}
+        self.generators: list[np.random.Generator] = []
         self._names = names  # id(Tensor) -> a readable name found for it
         self._used_names: dict[str, int] = {}
         self._owners: dict[int, Var] = {}  # id(plain array a TracedArray views) -> its Var
@@ -145,8 +154,8 @@ class Recorder:
         base = "".join(c if c.isalnum() or c == "_" else "_" for c in name).lstrip("_") or "t"
         if base[0].isdigit():
             base = "_" + base
-        if base in _RESERVED:
-            base += "_"
+        if base in _RESERVED or (base.startswith("rng") and base[3:].isdigit()):
+            base += "_"  # rng0, rng1, ... name the program's generators
         n = self._used_names.get(base, 0)
         self._used_names[base] = n + 1
         return base if n == 0 else f"{base}_{n}"
@@ -483,6 +492,28 @@ class Recorder:
         template = self.resolve((obj, index, value))
         obj.view(np.ndarray)[_plain(index)] = _plain(value)
         self._emit("setitem", None, "", template, {}, (), obj._var.storage, False)  # type: ignore[union-attr]
+
+    def record_draw(self, draw: Any, source: Any, args: tuple[Any, ...]) -> TracedArray:
+        """A random array ``draw(source, *args)``, drawn afresh at every run of the program.
+
+        ``source`` is a ``numpy.random.Generator`` (the program keeps it and draws from it
+        each time, as the eager code would) or a static value such as an int seed.
+        """
+        if isinstance(source, np.random.Generator):
+            index = next((k for k, g in enumerate(self.generators) if g is source), None)
+            if index is None:
+                index = len(self.generators)
+                self.generators.append(source)
+            head: Any = GeneratorRef(index)
+        else:
+            head = self.resolve(source)
+        template = (head, *self.resolve(tuple(args)))
+        # A trace changes nothing: it draws from a copy, and the run draws the real values.
+        probe = copy.deepcopy(source) if isinstance(source, np.random.Generator) else source
+        result = draw(probe, *_plain(tuple(args)))
+        wrapped, outs = self._wrap_result(result, draw.__name__.lstrip("_"), [])
+        self._emit("draw", draw, "", template, {}, outs, None, False)
+        return wrapped  # type: ignore[no-any-return]
 
     def record_check(self, check: Any, args: tuple[Any, ...]) -> None:
         """A call that raises on bad input: run now, and kept in the program (never removed)."""
