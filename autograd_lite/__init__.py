@@ -65,6 +65,19 @@ from ._ops_elementwise import (
     where,
 )
 from ._ops_join import concatenate, stack
+from ._ops_layers import (
+    batch_norm,
+    dropout,
+    elu,
+    embedding,
+    erf,
+    gelu,
+    layer_norm,
+    leaky_relu,
+    scaled_dot_product_attention,
+    silu,
+    softplus,
+)
 from ._ops_math import (
     arccos,
     arccosh,
@@ -136,7 +149,16 @@ from ._ops_stats import (
 from ._primitive import Primitive, Residuals, primitive
 from .compiler.compiled import compile
 from .functional import grad, hessian, hvp, jacobian, value_and_grad
-from .losses import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy
+from .losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
 from .serialization import load, save
 
 abs = absolute
@@ -169,6 +191,7 @@ __all__ = [
     "atleast_3d",
     "average",
     "avg_pool2d",
+    "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "broadcast_to",
@@ -193,10 +216,14 @@ __all__ = [
     "diagonal",
     "divide",
     "dot",
+    "dropout",
     "dsplit",
     "dstack",
     "einsum",
+    "elu",
+    "embedding",
     "enable_grad",
+    "erf",
     "errors",
     "exp",
     "exp2",
@@ -209,11 +236,13 @@ __all__ = [
     "floor",
     "fmod",
     "functional",
+    "gelu",
     "getitem",
     "grad",
     "hessian",
     "hsplit",
     "hstack",
+    "huber_loss",
     "hvp",
     "hypot",
     "index_add",
@@ -221,6 +250,9 @@ __all__ = [
     "is_grad_enabled",
     "jacobian",
     "kron",
+    "l1_loss",
+    "layer_norm",
+    "leaky_relu",
     "linalg",
     "load",
     "log",
@@ -240,9 +272,11 @@ __all__ = [
     "min",
     "minimum",
     "moveaxis",
+    "mse_loss",
     "multiply",
     "nan_to_num",
     "negative",
+    "nll_loss",
     "nn",
     "no_grad",
     "optim",
@@ -266,11 +300,15 @@ __all__ = [
     "rot90",
     "round",
     "save",
+    "scaled_dot_product_attention",
     "sigmoid",
     "sign",
+    "silu",
     "sin",
     "sinh",
+    "smooth_l1_loss",
     "softmax",
+    "softplus",
     "sort",
     "split",
     "sqrt",

@@ -127,7 +127,8 @@ def _cropped(xp: np.ndarray, shape: tuple[int, ...], padding: Padding) -> np.nda
     H, W = shape[-2:]
     if xp.shape == tuple(shape):
         return xp
-    return xp[..., top : top + H, left : left + W].copy()
+    inner: np.ndarray = xp[..., top : top + H, left : left + W].copy()
+    return inner
 
 
 # ---------------------------------------------------------------------------- conv2d
@@ -152,7 +153,7 @@ def _columns(
     win = sliding_window_view(xp, span, axis=(2, 3))[:, :, ::sh, ::sw, ::dh, ::dw]
     win = win[:, :, :OH, :OW]  # (N, C, OH, OW, kh, kw)
     N, C = x.shape[:2]
-    cols = win.transpose(0, 1, 4, 5, 2, 3).copy()  # .copy(), which ag.compile follows
+    cols: np.ndarray = win.transpose(0, 1, 4, 5, 2, 3).copy()  # .copy(): ag.compile follows it
     return cols.reshape(N, groups, (C // groups) * kh * kw, OH * OW)
 
 

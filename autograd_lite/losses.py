@@ -1,7 +1,12 @@
-"""Loss functions, each one fused op with a numerically stable forward and derivative.
+"""Loss functions with ``torch.nn.functional``'s names, arguments and formulas.
 
-``reduction`` is ``"mean"`` (over all elements, or all examples for ``cross_entropy``),
-``"sum"``, or ``"none"`` (the unreduced per-element losses).
+The cross-entropies are fused ops with a numerically stable forward and derivative; the
+regression losses and ``nll_loss`` are compositions of autograd_lite's ops.  Every loss
+can be differentiated again (its derivative rules are written in autograd_lite's ops).
+
+``reduction`` is ``"mean"`` (over all elements, or all examples for ``cross_entropy`` and
+``nll_loss``, weighted by their class weights), ``"sum"``, or ``"none"`` (the unreduced
+per-element losses).
 """
 
 from __future__ import annotations
@@ -12,10 +17,23 @@ from typing import Any
 import numpy as np
 
 from ._arrays import asarray, is_traced, runtime_check
-from ._ops_elementwise import log, maximum, sigmoid, sigmoid_from_exp
+from ._ops_elementwise import absolute, log, maximum, minimum, sigmoid, sigmoid_from_exp
+from ._ops_math import logaddexp
 from ._ops_nn import log_softmax, softmax
+from ._ops_shape import getitem
 from ._primitive import Residuals, primitive
 from ._tensor import Tensor
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "huber_loss",
+    "l1_loss",
+    "mse_loss",
+    "nll_loss",
+    "smooth_l1_loss",
+]
 
 _REDUCTIONS = ("mean", "sum", "none")
 _LOG_FLOOR = -100.0  # log(p) is clamped here so that p = 0 or 1 gives a finite loss
@@ -76,6 +94,189 @@ def _targets_like(op: str, inputs: Tensor, targets: Any) -> Any:
     return targets
 
 
+def _reduced(loss: Tensor, reduction: str) -> Tensor:
+    """A composed loss, reduced with autograd_lite's own (differentiable) ``mean`` or ``sum``."""
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _constant_weight(op: str, name: str, weight: Any, inputs: Tensor) -> Any:
+    """``weight`` as an array of the inputs' dtype that broadcasts to their shape (a constant)."""
+    data = weight._data if isinstance(weight, Tensor) else asarray(weight)
+    if data.dtype.kind not in "biuf":
+        raise TypeError(f"{op}: {name} must be real numbers, got dtype {data.dtype}")
+    shape = inputs._data.shape
+    try:
+        fits = np.broadcast_shapes(data.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{op}: {name} of shape {data.shape} does not broadcast to input of shape {shape}"
+        )
+    return data.astype(inputs.dtype, copy=False)
+
+
+def _real_number(op: str, name: str, value: Any, low: float, low_inclusive: bool) -> float:
+    """``value`` as a float, checked to lie above ``low`` (or at it, if inclusive)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"{op}: {name} must be a real number, got {value!r}")
+    number = float(value)
+    if not (number >= low if low_inclusive else number > low):  # NaN fails both
+        bound = "at least" if low_inclusive else "greater than"
+        raise ValueError(f"{op}: {name} must be {bound} {low}, got {value!r}")
+    return number
+
+
+# --------------------------------------------------------------------- regression losses
+def _regression_inputs(op: str, input: Any, target: Any, reduction: str) -> tuple[Tensor, Any]:
+    _check_reduction(op, reduction)
+    x = _float_input(op, input)
+    return x, _targets_like(op, x, target)
+
+
+def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Squared error ``(input - target) ** 2``, reduced.
+
+    Parameters
+    ----------
+    input
+        Predictions, floating point.
+    target
+        Values of the same shape (converted to ``input``'s dtype); a Tensor target that
+        requires grad receives its gradient too.
+    reduction
+        ``"mean"`` over all elements, ``"sum"``, or ``"none"``.
+
+    Returns
+    -------
+    Tensor
+        A scalar, or the elementwise losses for ``reduction="none"``.
+
+    Raises
+    ------
+    TypeError
+        If ``input`` is not floating point or ``target`` is not real.
+    ValueError
+        If the shapes differ or ``reduction`` is unknown.
+
+    Examples
+    --------
+    >>> import autograd_lite as ag
+    >>> from autograd_lite.losses import mse_loss
+    >>> mse_loss(ag.Tensor([1.0, 2.0]), ag.Tensor([1.0, 4.0])).item()
+    2.0
+    """
+    x, t = _regression_inputs("mse_loss", input, target, reduction)
+    diff = x - t
+    return _reduced(diff * diff, reduction)
+
+
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Absolute error ``|input - target|``, reduced; its derivative at 0 is taken as 0.
+
+    Parameters, Returns and Raises are those of :func:`mse_loss`.
+
+    Examples
+    --------
+    >>> import autograd_lite as ag
+    >>> from autograd_lite.losses import l1_loss
+    >>> l1_loss(ag.Tensor([1.0, 2.0]), ag.Tensor([1.5, 4.0]), reduction="sum").item()
+    2.5
+    """
+    x, t = _regression_inputs("l1_loss", input, target, reduction)
+    return _reduced(absolute(x - t), reduction)
+
+
+def _quadratic_then_linear(diff: Tensor, width: float) -> Tensor:
+    """``0.5 d² / width`` where ``|d| < width``, ``|d| - 0.5 width`` elsewhere (width > 0)."""
+    # Squared only up to the width, so that no tail squares an overflowing |d|.
+    size = absolute(diff)
+    inner = minimum(size, width)
+    return inner * inner * (0.5 / width) + (size - inner)
+
+
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """Huber loss: ``0.5 d²`` where ``|d| < delta``, ``delta (|d| - 0.5 delta)`` elsewhere.
+
+    ``d = input - target``.  Quadratic near zero and linear in the tails, with a
+    continuous derivative ``clip(d, -delta, delta)``.
+
+    Parameters
+    ----------
+    input, target, reduction
+        As for :func:`mse_loss`.
+    delta
+        Where the loss turns from quadratic to linear; positive.
+
+    Returns
+    -------
+    Tensor
+        A scalar, or the elementwise losses for ``reduction="none"``.
+
+    Raises
+    ------
+    TypeError
+        As for :func:`mse_loss`, or if ``delta`` is not a real number.
+    ValueError
+        As for :func:`mse_loss`, or if ``delta`` is not positive.
+
+    Examples
+    --------
+    >>> import autograd_lite as ag
+    >>> from autograd_lite.losses import huber_loss
+    >>> huber_loss(ag.Tensor([0.5, 3.0]), ag.Tensor([0.0, 0.0]), reduction="none")
+    Tensor([0.125, 2.5  ])
+    """
+    delta = _real_number("huber_loss", "delta", delta, 0.0, low_inclusive=False)
+    x, t = _regression_inputs("huber_loss", input, target, reduction)
+    return _reduced(_quadratic_then_linear(x - t, delta) * delta, reduction)
+
+
+def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """Smooth L1 loss: ``0.5 d² / beta`` where ``|d| < beta``, ``|d| - 0.5 beta`` elsewhere.
+
+    ``d = input - target``; ``huber_loss`` with ``delta = beta``, divided by ``beta``.
+    ``beta=0`` gives :func:`l1_loss`.
+
+    Parameters
+    ----------
+    input, target, reduction
+        As for :func:`mse_loss`.
+    beta
+        Where the loss turns from quadratic to linear; non-negative.
+
+    Returns
+    -------
+    Tensor
+        A scalar, or the elementwise losses for ``reduction="none"``.
+
+    Raises
+    ------
+    TypeError
+        As for :func:`mse_loss`, or if ``beta`` is not a real number.
+    ValueError
+        As for :func:`mse_loss`, or if ``beta`` is negative.
+
+    Examples
+    --------
+    >>> import autograd_lite as ag
+    >>> from autograd_lite.losses import smooth_l1_loss
+    >>> smooth_l1_loss(ag.Tensor([0.5, 3.0]), ag.Tensor([0.0, 0.0]), reduction="none")
+    Tensor([0.125, 2.5  ])
+    """
+    beta = _real_number("smooth_l1_loss", "beta", beta, 0.0, low_inclusive=True)
+    x, t = _regression_inputs("smooth_l1_loss", input, target, reduction)
+    if beta == 0.0:
+        return _reduced(absolute(x - t), reduction)
+    return _reduced(_quadratic_then_linear(x - t, beta), reduction)
+
+
 # --------------------------------------------------------------------- binary cross-entropy
 @primitive
 def _bce(p, t, reduction):  # type: ignore[no-untyped-def]
@@ -95,12 +296,16 @@ _bce.defvjp(
 )
 
 
-def binary_cross_entropy(probs: Any, targets: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(
+    probs: Any, targets: Any, reduction: str = "mean", *, weight: Any = None
+) -> Tensor:
     """Binary cross-entropy ``-(t log p + (1 - t) log(1 - p))`` of probabilities ``p``.
 
     ``log`` is clamped at -100 so that probabilities of exactly 0 or 1 give a finite loss,
     and the derivative's denominator ``p (1 - p)`` is kept above 1e-12.  Prefer
     :func:`binary_cross_entropy_with_logits` on the logits, which needs neither.
+    ``weight`` (a constant that broadcasts to the input's shape) rescales each element's
+    loss; ``"mean"`` still divides by the number of elements, as PyTorch does.
 
     Examples
     --------
@@ -110,7 +315,11 @@ def binary_cross_entropy(probs: Any, targets: Any, reduction: str = "mean") -> T
     """
     _check_reduction("binary_cross_entropy", reduction)
     probs = _float_input("binary_cross_entropy", probs)
-    return _bce(probs, _targets_like("binary_cross_entropy", probs, targets), reduction)
+    targets = _targets_like("binary_cross_entropy", probs, targets)
+    if weight is None:
+        return _bce(probs, targets, reduction)
+    weight = _constant_weight("binary_cross_entropy", "weight", weight, probs)
+    return _reduced(_bce(probs, targets, "none") * weight, reduction)
 
 
 @primitive
@@ -135,11 +344,21 @@ _bce_logits.defvjp(
 )
 
 
-def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(
+    logits: Any,
+    targets: Any,
+    reduction: str = "mean",
+    *,
+    weight: Any = None,
+    pos_weight: Any = None,
+) -> Tensor:
     """Binary cross-entropy of ``sigmoid(logits)``, fused so that it is stable for any logit.
 
     Its derivative with respect to the logits is ``sigmoid(z) - t``: the post's
-    ``dZ2 = A2 - Y``.
+    ``dZ2 = A2 - Y``.  ``pos_weight`` multiplies the positive term,
+    ``-(pos_weight t log sigmoid(z) + (1 - t) log(1 - sigmoid(z)))``, and ``weight``
+    rescales each element's loss; both are constants that broadcast to the input's shape
+    (``pos_weight`` typically one entry per class, along the last axis).
 
     Examples
     --------
@@ -152,7 +371,17 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any, reduction: str =
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     logits = _float_input("binary_cross_entropy_with_logits", logits)
     targets = _targets_like("binary_cross_entropy_with_logits", logits, targets)
-    return _bce_logits(logits, targets, reduction)
+    if weight is None and pos_weight is None:
+        return _bce_logits(logits, targets, reduction)
+    if pos_weight is None:
+        loss = _bce_logits(logits, targets, "none")
+    else:
+        pos = _constant_weight("binary_cross_entropy_with_logits", "pos_weight", pos_weight, logits)
+        # -log sigmoid(z) = softplus(-z), -log(1 - sigmoid(z)) = z + softplus(-z).
+        loss = (1 - targets) * logits + (1 + (pos - 1) * targets) * logaddexp(0.0, -logits)
+    if weight is not None:
+        loss = loss * _constant_weight("binary_cross_entropy_with_logits", "weight", weight, logits)
+    return _reduced(loss, reduction)
 
 
 # --------------------------------------------------------------------- cross-entropy
@@ -197,12 +426,17 @@ def _row_numbers(n: int) -> np.ndarray:
     return rows
 
 
-def _check_classes(classes: np.ndarray, depth: int) -> None:
-    """Raise IndexError unless every class index lies in ``[0, depth)``."""
+def _check_classes(
+    classes: np.ndarray, depth: int, op: str = "cross_entropy", ignore_index: int | None = None
+) -> None:
+    """Raise IndexError unless every class index (but ``ignore_index``) lies in ``[0, depth)``."""
+    if ignore_index is not None:
+        classes = classes[classes != ignore_index]
     # One pass: seen as unsigned, a negative index is larger than any depth.
     if classes.size and _largest_class(classes) >= depth:
+        ignored = "" if ignore_index is None else f" (or equal ignore_index={ignore_index})"
         raise IndexError(
-            f"cross_entropy: class indices must lie in [0, {depth}), got values from "
+            f"{op}: class indices must lie in [0, {depth}){ignored}, got values from "
             f"{classes.min()} to {classes.max()}"
         )
 
@@ -280,13 +514,215 @@ def _ce_indices_vjp(  # type: ignore[no-untyped-def]
 
 _cross_entropy_indices.defvjp(_ce_indices_vjp, None)
 
+
+@primitive
+def _weighted_mean(total, weight_sum):  # type: ignore[no-untyped-def]
+    """``total / weight_sum``, and NaN when nothing carries weight (a mean over no targets)."""
+    nonzero = weight_sum != 0
+    return np.where(nonzero, total / np.where(nonzero, weight_sum, 1), np.nan)
+
+
+def _reciprocal_or_zero(a: Any) -> Any:
+    nonzero = a != 0
+    return np.where(nonzero, 1 / np.where(nonzero, a, 1), 0)
+
+
+# The weights are constants; when they sum to 0 the loss is NaN and its gradient 0 (torch's).
+_weighted_mean.defvjp(lambda g, out, total, weight_sum: g * _reciprocal_or_zero(weight_sum), None)
+
 # The fused losses' primitives go by their public names in error messages and programs.
 _bce.name = "binary_cross_entropy"
 _bce_logits.name = "binary_cross_entropy_with_logits"
 _cross_entropy.name = _cross_entropy_indices.name = "cross_entropy"
+_weighted_mean.name = "weighted_mean"
 
 
-def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "mean") -> Tensor:
+# --------------------------------------------------------------------- class-index options
+def _ignore_index(op: str, ignore_index: Any) -> int:
+    if isinstance(ignore_index, (bool, np.bool_)) or not isinstance(
+        ignore_index, (int, np.integer)
+    ):
+        raise TypeError(f"{op}: ignore_index must be an integer, got {ignore_index!r}")
+    return int(ignore_index)
+
+
+def _class_weight(op: str, weight: Any, depth: int, dtype: Any) -> Any:
+    """``weight``, one constant per class, in the input's dtype (``None`` stays ``None``)."""
+    if weight is None:
+        return None
+    data = weight._data if isinstance(weight, Tensor) else asarray(weight)
+    if data.dtype.kind not in "biuf":
+        raise TypeError(f"{op}: weight must be real numbers, got dtype {data.dtype}")
+    if data.shape != (depth,):
+        raise ValueError(
+            f"{op}: weight of shape {data.shape} must have one entry per class, shape ({depth},)"
+        )
+    return data.astype(dtype, copy=False)
+
+
+def _index_targets(op: str, data: Any, shape: tuple[int, ...], axis: int) -> None:
+    """Raise unless ``data`` are integer class indices of ``shape`` without ``axis``."""
+    if data.dtype.kind not in "iu":
+        raise TypeError(f"{op}: targets must be integer class indices, got dtype {data.dtype}")
+    expected = shape[:axis] + shape[axis + 1 :]
+    if data.shape != expected:
+        raise ValueError(
+            f"{op}: class-index targets must have shape {expected} for input of "
+            f"shape {shape} (axis={axis}), got {data.shape}"
+        )
+
+
+def _kept_classes(
+    op: str, classes: Any, depth: int, weight: Any, ignore_index: int, dtype: Any
+) -> tuple[Any, Any]:
+    """The classes with ignored ones replaced by 0, and each position's weight (0 if ignored)."""
+    runtime_check(_check_classes, classes, depth, op, ignore_index)
+    keep = classes != ignore_index
+    safe = np.where(keep, classes, 0)
+    if weight is None:
+        coef = keep.astype(dtype)
+    else:  # weight[safe], in a call that a trace records (it sees calls on its arrays only)
+        coef = np.take_along_axis(weight, safe.reshape(-1), axis=0).reshape(safe.shape) * keep
+    return safe, coef
+
+
+def _nll(
+    op: str,
+    log_probs: Tensor,
+    classes: Any,
+    axis: int,
+    weight: Any,
+    ignore_index: int,
+    reduction: str,
+) -> Tensor:
+    """``-weight[t] log_probs[t]`` at every position, reduced as torch's ``nll_loss``."""
+    depth = log_probs._data.shape[axis]
+    safe, coef = _kept_classes(op, classes, depth, weight, ignore_index, log_probs.dtype)
+    loss: Tensor = getitem(log_probs, _class_index(safe, axis)) * -coef
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    return total if reduction == "sum" else _weighted_mean(total, coef.sum())
+
+
+def nll_loss(
+    input: Any,
+    target: Any,
+    weight: Any = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log-likelihood of class indices, given log-probabilities.
+
+    The loss at each position is ``-weight[t] * input[t]``, picking class ``t`` along the
+    class axis (axis 1, or axis 0 of an unbatched ``(C,)`` input).  Combined with
+    :func:`~autograd_lite.log_softmax` it is :func:`cross_entropy`.
+
+    Parameters
+    ----------
+    input
+        Log-probabilities of shape ``(N, C)``, ``(N, C, d1, ...)`` or ``(C,)``.
+    target
+        Integer class indices of shape ``(N,)``, ``(N, d1, ...)`` or ``()``, each in
+        ``[0, C)`` or equal to ``ignore_index``.
+    weight
+        One weight per class, shape ``(C,)``: a constant (it receives no gradient).
+    ignore_index
+        Targets equal to it contribute nothing, to the loss nor to the mean's weight.
+    reduction
+        ``"mean"`` divides the sum by the total weight of the non-ignored targets (their
+        number, without ``weight``; NaN if there are none), ``"sum"``, or ``"none"`` (the
+        target's shape, 0 at ignored positions).
+
+    Returns
+    -------
+    Tensor
+        A scalar, or the per-position losses for ``reduction="none"``.
+
+    Raises
+    ------
+    TypeError
+        If ``input`` is not floating point, ``target`` not integers, or ``weight`` or
+        ``ignore_index`` of the wrong type.
+    ValueError
+        If the shapes do not match, or ``reduction`` is unknown.
+    IndexError
+        If a target lies outside ``[0, C)`` and is not ``ignore_index``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import autograd_lite as ag
+    >>> from autograd_lite.losses import nll_loss
+    >>> log_p = ag.log(ag.Tensor([[0.5, 0.25, 0.25], [0.1, 0.8, 0.1]]))
+    >>> round(nll_loss(log_p, np.array([0, 1]), reduction="sum").item(), 6)  # -log .5 .8
+    0.916291
+    >>> round(nll_loss(log_p, np.array([0, -100])).item(), 6)  # the second is ignored
+    0.693147
+    """
+    _check_reduction("nll_loss", reduction)
+    x = _float_input("nll_loss", input)
+    shape = x._data.shape
+    if not shape:
+        raise ValueError("nll_loss: input must have at least one axis (the classes)")
+    axis = 1 if len(shape) > 1 else 0
+    classes = target._data if isinstance(target, Tensor) else asarray(target)
+    _index_targets("nll_loss", classes, shape, axis)
+    ignore_index = _ignore_index("nll_loss", ignore_index)
+    weight = _class_weight("nll_loss", weight, shape[axis], x.dtype)
+    return _nll("nll_loss", x, classes, axis, weight, ignore_index, reduction)
+
+
+def _label_smoothing(value: Any) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"cross_entropy: label_smoothing must be a real number, got {value!r}")
+    eps = float(value)
+    if not 0.0 <= eps <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must lie in [0, 1], got {value!r}")
+    return eps
+
+
+def _along(a: Any, axis: int, ndim: int) -> Any:
+    """A per-class vector shaped to broadcast along ``axis`` of an ``ndim``-dimensional array."""
+    return a.reshape(a.shape + (1,) * (ndim - axis - 1))
+
+
+def _smoothed_cross_entropy(
+    z: Tensor, classes: Any, axis: int, weight: Any, ignore_index: int, eps: float, reduction: str
+) -> Tensor:
+    """Cross-entropy against ``(1 - eps) onehot + eps / C``, weighted and with ignored targets.
+
+    As torch: ``(1 - eps) nll + eps / C * sum_c -weight[c] log_softmax(z)[c]``, and
+    ``"mean"`` divides by the total weight of the non-ignored targets.
+    """
+    shape = z._data.shape
+    depth, ndim = shape[axis], len(shape)
+    safe, coef = _kept_classes("cross_entropy", classes, depth, weight, ignore_index, z.dtype)
+    on_axis = (*shape[:axis], 1, *shape[axis + 1 :])
+    onehot = safe.reshape(on_axis) == _along(np.arange(depth), axis, ndim)
+    mix = np.where(onehot, 1 - eps + eps / depth, eps / depth) * (coef != 0).reshape(on_axis)
+    if weight is not None:
+        mix = mix * _along(weight, axis, ndim)
+    mix = mix.astype(z.dtype, copy=False)
+    count = classes.size
+    if reduction == "none":
+        return _cross_entropy(z, mix, axis, "none", count)
+    total = _cross_entropy(z, mix, axis, "sum", count)
+    return total if reduction == "sum" else _weighted_mean(total, coef.sum())
+
+
+def cross_entropy(
+    logits: Any,
+    targets: Any,
+    axis: int = -1,
+    reduction: str = "mean",
+    *,
+    weight: Any = None,
+    ignore_index: int = -100,
+    label_smoothing: float = 0.0,
+) -> Tensor:
     """Softmax cross-entropy of ``logits`` along ``axis``.
 
     ``targets`` are either integer class indices (the shape of ``logits`` without
@@ -294,12 +730,42 @@ def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "m
     examples (every position except ``axis``).  The derivative with respect to the logits
     is ``softmax(z) - onehot(t)``.
 
+    The keyword options follow ``torch.nn.functional.cross_entropy``:
+
+    - ``weight``, one constant per class, multiplies each class's term; with class-index
+      targets ``"mean"`` then divides by the total weight of the (non-ignored) targets,
+      with probabilities by the number of examples.
+    - ``ignore_index``: class-index targets equal to it contribute nothing, and are left
+      out of the mean (NaN when every target is ignored).  Not for probability targets.
+    - ``label_smoothing`` ``eps`` in ``[0, 1]`` mixes the targets with the uniform
+      distribution: the loss is ``(1 - eps) nll + eps * mean over classes of
+      -log_softmax`` (each class's term weighted by ``weight``).
+
+    Inside :func:`~autograd_lite.compile` with none of these options, a target equal to
+    ``ignore_index`` raises IndexError, as any other index out of range.
+
+    Raises
+    ------
+    TypeError
+        If the logits are not floating point, the targets neither integers nor floats, or
+        an option of the wrong type.
+    ValueError
+        If the shapes do not match, ``axis`` is out of range, ``label_smoothing`` lies
+        outside ``[0, 1]``, or ``ignore_index`` is given with probability targets.
+    IndexError
+        If a class index lies outside ``[0, C)`` and is not ``ignore_index``.
+
     Examples
     --------
     >>> import autograd_lite as ag
     >>> z = ag.Tensor([[0.0, 0.0], [0.0, 0.0]])
     >>> round(ag.cross_entropy(z, [0, 1]).item(), 6)  # log 2
     0.693147
+    >>> z = ag.Tensor([[2.0, 0.0], [0.0, 1.0]])
+    >>> round(ag.cross_entropy(z, [0, -100]).item(), 6)  # the second target is ignored
+    0.126928
+    >>> round(ag.cross_entropy(z, [0, 1], label_smoothing=0.2).item(), 6)
+    0.370095
     """
     if reduction not in _REDUCTIONS:
         _check_reduction("cross_entropy", reduction)
@@ -317,19 +783,31 @@ def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "m
         raise ValueError(f"cross_entropy: axis {axis} is out of range for logits of shape {shape}")
     axis %= ndim
     depth = shape[axis]
+    if type(ignore_index) is not int:
+        ignore_index = _ignore_index("cross_entropy", ignore_index)
+    eps = 0.0
+    if type(label_smoothing) is not float or label_smoothing:
+        eps = _label_smoothing(label_smoothing)
+    if weight is not None:
+        weight = _class_weight("cross_entropy", weight, depth, logits.dtype)
     t_data = targets._data if isinstance(targets, Tensor) else asarray(targets)
     if t_data.dtype.kind in "iu":
-        expected = shape[:axis] + shape[axis + 1 :]
-        if t_data.shape != expected:
-            raise ValueError(
-                f"cross_entropy: class-index targets must have shape {expected} for logits of "
-                f"shape {shape} (axis={axis}), got {t_data.shape}"
-            )
-        runtime_check(_check_classes, t_data, depth)
-        # The graph keeps the index with a copy of the classes, so the caller's array
-        # stays theirs to change (an array of its own would need write protection).
-        index = _class_index(t_data.copy(), axis)
-        return _cross_entropy_indices(logits, index, axis, reduction, t_data.size)
+        _index_targets("cross_entropy", t_data, shape, axis)
+        plain = weight is None and not eps and not 0 <= ignore_index < depth
+        if plain and not is_traced(t_data):
+            # Where every index is a class, ignore_index (outside them) changes nothing.
+            plain = not t_data.size or _largest_class(t_data) < depth
+        elif plain:
+            runtime_check(_check_classes, t_data, depth)
+        if plain:
+            # The graph keeps the index with a copy of the classes, so the caller's array
+            # stays theirs to change (an array of its own would need write protection).
+            index = _class_index(t_data.copy(), axis)
+            return _cross_entropy_indices(logits, index, axis, reduction, t_data.size)
+        if not eps:
+            log_probs = log_softmax(logits, axis=axis)
+            return _nll("cross_entropy", log_probs, t_data, axis, weight, ignore_index, reduction)
+        return _smoothed_cross_entropy(logits, t_data, axis, weight, ignore_index, eps, reduction)
     if t_data.dtype.kind == "f":
         targets = _targets_like("cross_entropy", logits, targets)
     else:
@@ -337,5 +815,14 @@ def cross_entropy(logits: Any, targets: Any, axis: int = -1, reduction: str = "m
             f"cross_entropy: targets must be integer class indices or float probabilities, "
             f"got dtype {t_data.dtype}"
         )
+    if ignore_index >= 0:
+        raise ValueError(
+            f"cross_entropy: ignore_index={ignore_index} applies to class-index targets, "
+            "not to probabilities"
+        )
+    if eps:
+        targets = targets * (1 - eps) + eps / depth
+    if weight is not None:
+        targets = targets * _along(weight, axis, ndim)
     count = logits.size // depth if depth else 0
     return _cross_entropy(logits, targets, axis, reduction, count)

@@ -42,6 +42,7 @@ TWO_LAYER_SIZES = [
 SOFTMAX_TARGET = 1.3
 COMPILED_TARGET = 1.0  # every compiled training step, against the hand-written one
 COMPILED_CHAIN_TARGET = 1.2
+LAYER_TARGET = 1.1  # a conv2d or attention layer, against its hand-written NumPy formulation
 OP_TARGET_US = 2.5
 CHAIN_LENGTH = 100
 DEEP_LENGTHS = [10**4, 10**5, 10**6]
@@ -443,6 +444,12 @@ def run_suite(
                 if config.wants(pair.name):
                     say(pair.name)
                     results.append(run_pair(pair, goal, config))
+        for dtype in (np.float64, np.float32):
+            for name, batch, c_in, c_out, size in workloads.CONV2D_SHAPES:
+                pair = workloads.conv2d_layer(name, batch, c_in, c_out, size, dtype)
+                if config.wants(pair.name):
+                    say(pair.name)
+                    results.append(run_pair(pair, LAYER_TARGET, config))
         if config.wants("compiled chain"):
             say("compiled chain")
             pair = workloads.op_chain(CHAIN_LENGTH, compiled=True)

@@ -123,6 +123,26 @@ def _run(quick: bool) -> dict[str, float]:
 
     from . import workloads
 
+    for dtype in (torch.float64, torch.float32):
+        for name, batch, c_in, c_out, size in workloads.CONV2D_SHAPES:
+            rng = np.random.default_rng(0)
+            x = torch.tensor(rng.standard_normal((batch, c_in, size, size))).to(dtype)
+            x.requires_grad_()
+            g = (torch.randn(batch, c_out, size, size) / (batch * size * size)).to(dtype)
+            k = 1 / np.sqrt(9 * c_in)
+            params = [
+                torch.tensor(rng.uniform(-k, k, s)).to(dtype).requires_grad_()
+                for s in [(c_out, c_in, 3, 3), (c_out,)]
+            ]
+
+            def conv(params: list[Any] = params, x: Any = x, g: Any = g) -> None:
+                torch.nn.functional.conv2d(x, params[0], params[1], padding=1).backward(g)
+                x.grad = None
+                sgd(params)
+
+            suffix = "" if dtype == torch.float64 else " float32"
+            out[name + suffix] = _median_time(conv, repeats, min_time)
+
     for length, both, _ in OP_CHAINS:
         x = torch.randn(4, dtype=torch.float64, requires_grad=True)
         c = (1 + 0.01 * torch.randn(4, dtype=torch.float64)).requires_grad_(both)

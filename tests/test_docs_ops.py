@@ -24,10 +24,7 @@ def _public_ops() -> set[str]:
         ):
             names.add(f"ag.{name}")
     names |= {f"ag.linalg.{name}" for name in ag.linalg.__all__}
-    names |= {
-        f"ag.{name}"
-        for name in ("binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy")
-    }
+    names |= {f"ag.{name}" for name in ag.losses.__all__}
     return names
 
 

@@ -57,3 +57,17 @@ def test_digits_example_compiled_and_eager_agree(capsys) -> None:  # type: ignor
     assert compiled == eager and compiled > 0.85
     lines = capsys.readouterr().out.splitlines()
     assert lines[:2] == lines[2:]  # the same losses and accuracies, epoch by epoch
+
+
+def test_cnn_example_learns_the_digits_at_a_reduced_size(capsys) -> None:  # type: ignore[no-untyped-def]
+    example = load("cnn_digits")
+    compiled = example.main(epochs=4, channels=(8, 16), compiled=True, verbose=False)
+    eager = example.main(epochs=4, channels=(8, 16), compiled=False, verbose=False)
+    assert compiled == eager and compiled > 0.85
+
+
+@pytest.mark.slow
+def test_cnn_example_reaches_its_accuracy_over_five_seeds() -> None:
+    example = load("cnn_digits")
+    accuracies = [example.main(seed=seed, verbose=False) for seed in range(5)]
+    assert np.mean(accuracies) >= 0.985 and min(accuracies) >= 0.975

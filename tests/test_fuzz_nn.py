@@ -8,12 +8,14 @@ of plausible shapes, mixed with the catalogue of bad inputs of ``test_fuzz`` (wr
 shapes and dtypes, NaN, ``None``, strings, ...) and with right and wrong option values.
 Each call must either
 
-- return a Tensor of a real dtype (and, if it requires grad, survive a backward pass
+- return a Tensor of a dtype a Tensor may hold (and, if it requires grad, survive a backward pass
   that leaves every ``.grad`` with its input's shape and dtype, warning at most IEEE
   floating-point warnings), or
-- raise TypeError, ValueError or IndexError with a non-empty message,
+- raise TypeError, ValueError or IndexError with a non-empty message (or
+  NotImplementedError, where the row's op documents an option as unsupported),
 
-without warning in the forward pass except where the input holds NaN or inf, leaving the
+without warning in the forward pass except where an input holds NaN or inf or nothing
+(NumPy's floating-point warnings and "Mean of empty slice" then), leaving the
 input arrays unchanged, no ``.grad`` written by a failed call, and recording switched on.
 """
 
@@ -44,6 +46,7 @@ from .test_fuzz import (
     run,
 )
 
+EMPTY = ("Mean of empty slice",)
 NN_MODULES = ("autograd_lite._ops_conv", "autograd_lite._ops_layers")
 
 
@@ -75,6 +78,12 @@ class NNSpec:
     inputs: tuple[st.SearchStrategy[Any], ...]
     params: dict[str, list[Any]] = field(default_factory=dict)
     op: Callable[..., Any] | None = None  # when not ``ag.<name>``
+    # NotImplementedError, for ops with options documented as unsupported (``inplace=True``),
+    # which a surplus positional input may switch on.
+    also_raises: tuple[type[Exception], ...] = ()
+    # Options under which the exact result may be inf or NaN for finite input (eps=0 with a
+    # constant channel is 0/0), so that NumPy's floating-point warnings are legitimate.
+    degenerate: Callable[[dict[str, Any]], bool] = lambda kwargs: False
 
 
 SIZES = [1, 2, 3, (1, 2), (2, 1), 0, -1, (1,), (1, 2, 3), 1.5, None, "2", True]
@@ -86,6 +95,22 @@ SIGNAL = [(2, 3, 7), (3, 7), (2, 4, 5), (1, 3, 2)]
 KERNEL_1D = [(4, 3, 3), (2, 3, 1), (4, 1, 3), (3, 4, 2)]
 BIAS = [(4,), (2,), (3,), (), (4, 1)]
 BOOLS = [True, False, None, 1, "yes"]
+BAD = [None, "1", 1j]
+FACTORS = [1.0, 0.5, 2, 0.0, -1.0, *BAD]
+EPS = [1e-5, 0.0, 1e-3, -1.0, *BAD]
+ANY = [(3,), (2, 3), (2, 3, 4), (), (0, 2)]
+ROWS = [(2, 4, 5), (3, 4), (4, 5), (2, 4, 3, 5), (1, 4)]
+AFFINE = [(5,), (4, 5), (4,), (3,)]
+HEADS = [(2, 3, 4), (3, 4), (2, 5, 4), (2, 3, 6), (4, 3, 4)]
+REDUCTIONS = ["mean", "sum", "none", "avg", None, 1]
+indices = hnp.arrays(
+    st.sampled_from([np.int64, np.int32, np.uint8]),
+    st.sampled_from([(), (3,), (2, 3), (0,)]),
+    elements=st.integers(0, 7),
+) | st.sampled_from([np.array([-1, 2]), np.array([1.0, 2.0]), np.array([True, False])])
+classes = hnp.arrays(
+    np.int64, st.sampled_from([(2,), (), (2, 4), (3,)]), elements=st.integers(-1, 3)
+)
 
 NN_SPECS: dict[str, NNSpec] = {
     "conv2d": NNSpec(
@@ -105,6 +130,7 @@ NN_SPECS: dict[str, NNSpec] = {
             "dilation": SIZES,
             "ceil_mode": BOOLS,
         },
+        also_raises=(NotImplementedError,),
     ),
     "avg_pool2d": NNSpec(
         (arg(*IMAGE),),
@@ -117,13 +143,100 @@ NN_SPECS: dict[str, NNSpec] = {
             "divisor_override": [None, 1, 3, 0, -1, 1.5, "2"],
         },
     ),
+    # ------------------------------------------------------------- activations
+    "erf": NNSpec((arg(*ANY),)),
+    "gelu": NNSpec((arg(*ANY),), {"approximate": ["none", "tanh", "exact", None, 1]}),
+    "silu": NNSpec((arg(*ANY),), also_raises=(NotImplementedError,)),
+    "softplus": NNSpec((arg(*ANY),), {"beta": FACTORS, "threshold": [20.0, 1, 0, -5, *BAD]}),
+    "leaky_relu": NNSpec(
+        (arg(*ANY),), {"negative_slope": FACTORS}, also_raises=(NotImplementedError,)
+    ),
+    "elu": NNSpec((arg(*ANY),), {"alpha": FACTORS}, also_raises=(NotImplementedError,)),
+    # ------------------------------------------------------------- normalization
+    "layer_norm": NNSpec(
+        (arg(*ROWS), optional(arg(*AFFINE)), optional(arg(*AFFINE))),
+        {"normalized_shape": [5, (4, 5), (5,), 3, (), 0, -1, "5", None, (4.0,)], "eps": EPS},
+        degenerate=lambda kwargs: kwargs.get("eps") == 0,
+    ),
+    "batch_norm": NNSpec(
+        (arg(*ROWS),),
+        {
+            # Drawn afresh: training updates them in place.
+            "running_mean": ["zeros(4)", "zeros(3)", None, "x"],
+            "running_var": ["ones(4)", "ones(3)", None, "x"],
+            "weight": [None, "ones(4)", "ones(5)"],
+            "bias": [None, "zeros(4)", 1.5],
+            "training": BOOLS,
+            "momentum": [0.1, 0.0, 1.0, -0.5, "x"],
+            "eps": EPS,
+        },
+        op=lambda x, **kw: ag.batch_norm(x, **kw),
+        also_raises=(NotImplementedError,),
+        degenerate=lambda kwargs: kwargs.get("eps") == 0,
+    ),
+    "dropout": NNSpec(
+        (arg(*ANY),),
+        {
+            "p": [0.5, 0.0, 1.0, 0.2, -0.1, 1.5, *BAD],
+            "training": BOOLS,
+            "rng": [None, 0, np.random.default_rng(0), "x", 1.5],
+        },
+        also_raises=(NotImplementedError,),
+    ),
+    "embedding": NNSpec(
+        (st.one_of(indices, indices, junk), arg((6, 3), (4, 2), (6,), (6, 3, 1))),
+        {"padding_idx": [None, 0, 2, -1, 10, 1.5, "x"]},
+        also_raises=(NotImplementedError,),
+    ),
+    "scaled_dot_product_attention": NNSpec(
+        (arg(*HEADS), arg(*HEADS), arg(*HEADS)),
+        {
+            "attn_mask": [None, "mask(3, 5)", "bias(3, 5)", "mask(3, 3)", "bias(2,)", "x"],
+            "dropout_p": [0.0, 0.5, 1.5, "x"],
+            "is_causal": BOOLS,
+            "scale": [None, 0.5, 0.0, "x"],
+            "enable_gqa": [False, True],
+        },
+        also_raises=(NotImplementedError,),
+    ),
+    # ------------------------------------------------------------- losses
+    "mse_loss": NNSpec((arg(*ANY), arg(*ANY)), {"reduction": REDUCTIONS}),
+    "l1_loss": NNSpec((arg(*ANY), arg(*ANY)), {"reduction": REDUCTIONS}),
+    "huber_loss": NNSpec((arg(*ANY), arg(*ANY)), {"reduction": REDUCTIONS, "delta": FACTORS}),
+    "smooth_l1_loss": NNSpec((arg(*ANY), arg(*ANY)), {"reduction": REDUCTIONS, "beta": FACTORS}),
+    "nll_loss": NNSpec(
+        (arg((2, 3), (3,), (2, 3, 4), (0, 3)), st.one_of(classes, classes, junk)),
+        {
+            "weight": [None, "ones(3)", "ones(4)", "x"],
+            "ignore_index": [-100, 0, 1, 5, 1.5],
+            "reduction": REDUCTIONS,
+        },
+    ),
 }
 
 # Required arguments that the harness draws like options (always passed).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "max_pool2d": ("kernel_size",),
     "avg_pool2d": ("kernel_size",),
+    "layer_norm": ("normalized_shape",),
+    "batch_norm": ("running_mean", "running_var"),
 }
+
+
+def _made(value: Any) -> Any:
+    """An option value, with arrays written as ``"zeros(4)"`` made afresh for each call."""
+    if isinstance(value, str) and "(" in value:
+        kind, _, rest = value.partition("(")
+        shape = tuple(int(n) for n in rest.rstrip(")").split(",") if n.strip())
+        if kind == "zeros":
+            return np.zeros(shape)
+        if kind == "ones":
+            return np.ones(shape)
+        if kind == "mask":
+            return np.arange(np.prod(shape)).reshape(shape) % 3 != 1
+        if kind == "bias":
+            return np.linspace(-1.0, 1.0, int(np.prod(shape))).reshape(shape)
+    return value
 
 
 def nn_public_ops() -> set[str]:
@@ -153,13 +266,17 @@ def nn_call(draw: st.DrawFn, name: str) -> tuple[list[Any], dict[str, Any]]:
     required = REQUIRED.get(name, ())
     for key, values in spec.params.items():
         if key in required or draw(st.integers(0, 2)):
-            kwargs[key] = draw(st.sampled_from(values))
+            kwargs[key] = _made(draw(st.sampled_from(values)))
     return args, kwargs
 
 
-def _nonfinite(args: list[Any]) -> bool:
+def _nonfinite_or_empty(args: list[Any]) -> bool:
     for a in map(plain, args):
-        if isinstance(a, np.ndarray) and a.dtype.kind in "fc" and not np.isfinite(a).all():
+        if isinstance(a, (float, complex, np.generic)):
+            a = np.asarray(a)
+        if isinstance(a, np.ndarray) and (
+            a.size == 0 or (a.dtype.kind in "fc" and not np.isfinite(a).all())
+        ):
             return True
     return False
 
@@ -170,22 +287,22 @@ def check_nn_call(name: str, args: list[Any], kwargs: dict[str, Any]) -> None:
     originals = [np.copy(a) for a in map(plain, args) if isinstance(a, np.ndarray)]
     where = f"{name}({', '.join(map(_short, args))}; {kwargs})"
     got = run(lambda: op(*args, **kwargs))
-    if not _nonfinite(args):
+    if not (_nonfinite_or_empty(args) or spec.degenerate(kwargs)):
         assert not got.warned, f"{where} warned {got.warned}"
-    else:
+    else:  # NaN in, or the mean of nothing: NumPy's floating-point warnings
         for category, message in got.warned:
-            assert category is RuntimeWarning and message.startswith(FP_WARNINGS), (
+            assert category is RuntimeWarning and message.startswith(FP_WARNINGS + EMPTY), (
                 f"{where} warned {category.__name__}: {message!r}"
             )
     leaves = [a for a in args if isinstance(a, ag.Tensor) and a.requires_grad]
     if got.error is not None:
-        check_error(where, got.error)
+        check_error(where, got.error, spec.also_raises)
         for leaf in leaves:
             assert leaf.grad is None, f"a failed call {where} wrote a .grad"
     else:
         result = got.value
         assert isinstance(result, ag.Tensor), f"{where} returned {type(result).__name__}"
-        assert result.dtype.kind in "biuf", f"{where} returned dtype {result.dtype}"
+        assert result.dtype.kind in "biufc", f"{where} returned dtype {result.dtype}"
         if result.requires_grad:
             check_backward(where, result, args)
         for leaf in leaves:
@@ -203,3 +320,23 @@ def test_malformed_nn_call(name: str, data: st.DataObject) -> None:
     for _ in range(CALLS):
         args, kwargs = data.draw(nn_call(name), label="call")
         check_nn_call(name, args, kwargs)
+
+
+# --------------------------------------------------------------------------- found bugs
+def test_gelu_tanh_of_huge_float32_inputs_is_exact_and_silent() -> None:
+    x = ag.Tensor(np.array([2e13, -3e20, 1.5], dtype=np.float32), requires_grad=True)
+    with np.errstate(all="raise"):
+        y = ag.gelu(x, approximate="tanh")
+        y.backward(np.ones(3, dtype=np.float32))
+    np.testing.assert_array_equal(y.data[:2], x.data[:2] * [1, 0])
+    np.testing.assert_array_equal(x.grad[:2], [1.0, 0.0])
+
+
+@pytest.mark.parametrize("loss", [ag.huber_loss, ag.smooth_l1_loss])
+def test_huber_losses_of_huge_differences_are_linear_and_silent(loss: Callable[..., Any]) -> None:
+    x = ag.Tensor(np.array([3e200, -3e200, 0.5]), requires_grad=True)
+    with np.errstate(all="raise"):
+        y = loss(x, np.zeros(3), reduction="none")
+        y.backward(np.ones(3))
+    np.testing.assert_allclose(y.data, [3e200 - 0.5, 3e200 - 0.5, 0.125])
+    np.testing.assert_array_equal(x.grad, [1.0, -1.0, 0.5])

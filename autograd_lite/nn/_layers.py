@@ -213,9 +213,12 @@ class Flatten(Module):
                 f"Flatten: start_dim {self.start_dim} comes after end_dim {self.end_dim}"
             )
         if x.ndim == 0:
-            return x.reshape(1)
-        joined = math.prod(x.shape[start : end + 1])
-        return x.reshape((*x.shape[:start], joined, *x.shape[end + 1 :]))
+            shape: tuple[int, ...] = (1,)
+        else:
+            joined = math.prod(x.shape[start : end + 1])
+            shape = (*x.shape[:start], joined, *x.shape[end + 1 :])
+        out: Tensor = x.reshape(shape)
+        return out
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -1,9 +1,4 @@
-"""Optimizers that update parameters in place from their ``.grad``: SGD and Adam.
-
-The update rules are PyTorch's, step for step (``torch.optim.SGD`` and
-``torch.optim.Adam``, without ``amsgrad``/``maximize``).  A step changes ``p.data``
-in place, so parameters keep their identity, and records nothing in the graph.
-"""
+"""The base class of the optimizers: parameter groups, per-parameter state, state dicts."""
 
 from __future__ import annotations
 
@@ -14,10 +9,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._tensor import Tensor
-from .compiler.values import current as current_recorder
+from .._tensor import Tensor
+from ..compiler.values import current as current_recorder
 
-__all__ = ["SGD", "Adam", "Optimizer"]
+__all__ = ["Optimizer", "ParamsLike"]
 
 ParamsLike = Iterable[Tensor] | Iterable[dict[str, Any]]
 
@@ -167,154 +162,3 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(g.items()) if k != "params"]
         return "\n".join(lines) + "\n)"
-
-
-class SGD(Optimizer):
-    """Stochastic gradient descent, with optional momentum (heavy-ball or Nesterov).
-
-    For each parameter ``p`` with gradient ``g``::
-
-        g = g + weight_decay * p
-        b = g                                   (first step)
-        b = momentum * b + (1 - dampening) * g  (later steps)
-        g = g + momentum * b   if nesterov  else  g = b      (when momentum != 0)
-        p = p - lr * g
-
-    Parameters
-    ----------
-    params
-        Tensors to optimise, or parameter-group dicts.
-    lr
-        Learning rate (>= 0).
-    momentum, dampening, weight_decay
-        As in the formulas (>= 0).
-    nesterov
-        Use Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``).
-
-    Raises
-    ------
-    ValueError
-        For a negative hyperparameter, or ``nesterov`` without momentum.
-
-    Examples
-    --------
-    >>> import autograd_lite as ag
-    >>> w = ag.nn.Parameter([1.0, -2.0])
-    >>> opt = ag.optim.SGD([w], lr=0.1)
-    >>> (w * w).sum().backward()
-    >>> opt.step()
-    >>> w
-    Parameter([ 0.8, -1.6])
-    """
-
-    def __init__(
-        self,
-        params: ParamsLike,
-        lr: float,
-        momentum: float = 0.0,
-        dampening: float = 0.0,
-        weight_decay: float = 0.0,
-        nesterov: bool = False,
-    ) -> None:
-        defaults = {
-            "lr": lr,
-            "momentum": momentum,
-            "dampening": dampening,
-            "weight_decay": weight_decay,
-            "nesterov": nesterov,
-        }
-        super().__init__(params, defaults)
-
-    def _validate(self, group: dict[str, Any]) -> None:
-        super()._validate(group)
-        if group["momentum"] < 0:
-            raise ValueError(f"invalid momentum: {group['momentum']!r} (must be >= 0)")
-        if group["dampening"] < 0:
-            raise ValueError(f"invalid dampening: {group['dampening']!r} (must be >= 0)")
-        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError("Nesterov momentum requires momentum > 0 and dampening = 0")
-
-    def _update(
-        self, p: Tensor, grad: NDArray[Any], group: dict[str, Any], state: dict[str, Any]
-    ) -> None:
-        g = grad
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.data
-        mu = group["momentum"]
-        if mu:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = g.astype(p.dtype, copy=True)
-            else:
-                buf *= mu
-                buf += (1 - group["dampening"]) * g
-            g = g + mu * buf if group["nesterov"] else buf
-        p.data -= group["lr"] * g
-
-
-class Adam(Optimizer):
-    """Adam (Kingma & Ba, 2015) with bias correction; ``weight_decay`` is added to the gradient.
-
-    For each parameter at step ``t`` (counted from 1)::
-
-        g = g + weight_decay * p
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g²
-        p = p - lr / (1 - beta1**t) * m / (√v / √(1 - beta2**t) + eps)
-
-    Raises
-    ------
-    ValueError
-        For a negative ``lr``, ``eps`` or ``weight_decay``, or a beta outside [0, 1).
-
-    Examples
-    --------
-    >>> import autograd_lite as ag
-    >>> w = ag.nn.Parameter([1.0, -2.0])
-    >>> opt = ag.optim.Adam([w], lr=0.1)
-    >>> (w * w).sum().backward()
-    >>> opt.step()  # the first step moves each entry by lr against the gradient's sign
-    >>> w
-    Parameter([ 0.9, -1.9])
-    """
-
-    def __init__(
-        self,
-        params: ParamsLike,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0.0,
-    ) -> None:
-        defaults = {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay}
-        super().__init__(params, defaults)
-
-    def _validate(self, group: dict[str, Any]) -> None:
-        super()._validate(group)
-        if group["eps"] < 0:
-            raise ValueError(f"invalid eps: {group['eps']!r} (must be >= 0)")
-        betas = group["betas"]
-        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
-            raise ValueError(f"invalid betas: {betas!r} (two numbers in [0, 1))")
-
-    def _update(
-        self, p: Tensor, grad: NDArray[Any], group: dict[str, Any], state: dict[str, Any]
-    ) -> None:
-        beta1, beta2 = group["betas"]
-        g = grad
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.data
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = np.zeros_like(p.data)
-            state["exp_avg_sq"] = np.zeros_like(p.data)
-        state["step"] += 1
-        t = state["step"]
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m *= beta1
-        m += (1 - beta1) * g
-        v *= beta2
-        v += (1 - beta2) * g * g
-        step_size = group["lr"] / (1 - beta1**t)
-        denom = np.sqrt(v) / np.sqrt(1 - beta2**t) + group["eps"]
-        p.data -= step_size * m / denom
