@@ -95,6 +95,8 @@ def _matmul_vjp_a(g, out, a, b):  # type: ignore[no-untyped-def]
         return g[..., None] * b if g.ndim else g * b
     if g.ndim == b.ndim - 1:  # a is a vector: (k,) @ (..., k, m)
         return (b @ g[..., None])[..., 0]
+    if b.ndim == 2 and g.ndim > 2:  # a stack times one matrix: one product of the rows
+        return (g.reshape(-1, g.shape[-1]) @ b.T).reshape(*g.shape[:-1], b.shape[0])
     return g @ (b.T if b.ndim == 2 else b.swapaxes(-1, -2))
 
 

@@ -106,8 +106,10 @@ def _padded(x: np.ndarray, padding: Padding, size: Pair, fill: Any = 0) -> np.nd
     H, W = x.shape[-2:]
     if size == (H, W) and top == 0 and left == 0:
         return x
-    widths = [(0, 0)] * (x.ndim - 2) + [(top, size[0] - H - top), (left, size[1] - W - left)]
-    return np.pad(x, widths, constant_values=fill)
+    # full_like of x (not np.full): ag.compile follows both the array and the write.
+    out = np.full_like(x, fill, shape=(*x.shape[:-2], *size))
+    out[..., top : top + H, left : left + W] = x
+    return out
 
 
 def _offsets(

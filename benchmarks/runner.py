@@ -450,6 +450,11 @@ def run_suite(
                 if config.wants(pair.name):
                     say(pair.name)
                     results.append(run_pair(pair, LAYER_TARGET, config))
+            for name, batch, length, width, heads in workloads.ATTENTION_SHAPES:
+                pair = workloads.attention_block(name, batch, length, width, heads, dtype)
+                if config.wants(pair.name):
+                    say(pair.name)
+                    results.append(run_pair(pair, LAYER_TARGET, config))
         if config.wants("compiled chain"):
             say("compiled chain")
             pair = workloads.op_chain(CHAIN_LENGTH, compiled=True)

@@ -143,6 +143,29 @@ def _run(quick: bool) -> dict[str, float]:
             suffix = "" if dtype == torch.float64 else " float32"
             out[name + suffix] = _median_time(conv, repeats, min_time)
 
+    for dtype in (torch.float64, torch.float32):
+        for name, batch, length, width, heads in workloads.ATTENTION_SHAPES:
+            layer = torch.nn.MultiheadAttention(width, heads, batch_first=True).to(dtype)
+            x = torch.randn(batch, length, width, dtype=dtype, requires_grad=True)
+            g = torch.randn(batch, length, width, dtype=dtype) / x.numel()
+            causal = torch.triu(torch.ones(length, length, dtype=torch.bool), 1)
+            params = list(layer.parameters())
+
+            def attend(
+                layer: Any = layer,
+                x: Any = x,
+                g: Any = g,
+                causal: Any = causal,
+                params: Any = params,
+            ) -> None:
+                y, _ = layer(x, x, x, need_weights=False, attn_mask=causal)
+                y.backward(g)
+                x.grad = None
+                sgd(params)
+
+            suffix = "" if dtype == torch.float64 else " float32"
+            out[name + suffix] = _median_time(attend, repeats, min_time)
+
     for length, both, _ in OP_CHAINS:
         x = torch.randn(4, dtype=torch.float64, requires_grad=True)
         c = (1 + 0.01 * torch.randn(4, dtype=torch.float64)).requires_grad_(both)

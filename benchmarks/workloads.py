@@ -363,3 +363,86 @@ def conv2d_layer(
         lambda: [*hand, *arrays],
         dtype,
     )
+
+
+# --------------------------------------------------------------------------- attention
+# (name, batch, sequence length, width, heads)
+ATTENTION_SHAPES = [("attention block 32x16x64, 4 heads", 32, 16, 64, 4)]
+
+
+def attention_block(
+    name: str, batch: int, length: int, width: int, heads: int, dtype: Any = np.float64
+) -> Pair:
+    """Causal multi-head self-attention (``nn.MultiheadAttention``), forward and backward, then SGD.
+
+    The NumPy side writes the same layer out by hand: the fused input projection, the
+    scores ``q kᵀ / √d`` with the causal mask, a row softmax, the weighted values and the
+    output projection, and backward the transposed products and the softmax's
+    ``p (g - Σ g p)``.
+    """
+    from autograd_lite import nn
+
+    dtype = np.dtype(dtype)
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((batch, length, width)).astype(dtype)
+    G = (rng.standard_normal((batch, length, width)) / X.size).astype(dtype)
+    layer = nn.MultiheadAttention(width, heads, batch_first=True, rng=1, dtype=dtype)
+    for p in layer.parameters():
+        p.data[...] = rng.standard_normal(p.shape) * 0.1
+    params = list(layer.parameters())  # in_proj_weight, in_proj_bias, out_proj.weight, bias
+    arrays = [p.data.copy() for p in params]
+    causal = np.triu(np.ones((length, length), dtype=bool), 1)
+    blocked = np.where(causal, -np.inf, 0.0).astype(dtype)
+    d = width // heads
+    scale = dtype.type(1 / np.sqrt(d))
+    x = ag.Tensor(X, requires_grad=True)
+    outs: list[np.ndarray] = []
+    hand: list[np.ndarray] = []
+    lr = LEARNING_RATE
+
+    def autograd_step() -> None:
+        y, _ = layer(x, x, x, need_weights=False, attn_mask=causal)
+        y.backward(G)
+        outs[:] = [y.data, x.grad]
+        x.grad = None
+        _sgd(params, lr)
+
+    def split(a: np.ndarray) -> np.ndarray:  # (N, L, E) -> (N, H, L, d)
+        return a.reshape(batch, length, heads, d).transpose(0, 2, 1, 3)
+
+    def numpy_step() -> None:
+        Wi, bi, Wo, bo = arrays
+        qkv = X @ Wi.T + bi
+        q, k, v = (split(qkv[..., i * width : (i + 1) * width]) for i in range(3))
+        s = (q @ k.transpose(0, 1, 3, 2)) * scale + blocked
+        p = np.exp(s - s.max(axis=-1, keepdims=True))
+        p /= p.sum(axis=-1, keepdims=True)
+        o = (p @ v).transpose(0, 2, 1, 3).reshape(batch, length, width)
+        Y = o @ Wo.T + bo
+        # backward
+        rows = batch * length
+        dWo = G.reshape(rows, width).T @ o.reshape(rows, width)
+        dbo = G.sum(axis=(0, 1))
+        do = split(G @ Wo)
+        dp = do @ v.transpose(0, 1, 3, 2)
+        dv = p.transpose(0, 1, 3, 2) @ do
+        ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True)) * scale
+        dq = ds @ k
+        dk = ds.transpose(0, 1, 3, 2) @ q
+        joined = [a.transpose(0, 2, 1, 3).reshape(batch, length, width) for a in (dq, dk, dv)]
+        dqkv = np.concatenate(joined, axis=-1)
+        dWi = dqkv.reshape(rows, 3 * width).T @ X.reshape(rows, width)
+        dbi = dqkv.sum(axis=(0, 1))
+        dX = dqkv @ Wi
+        hand[:] = [Y, dX]
+        for a, g in zip(arrays, (dWi, dbi, dWo, dbo), strict=True):
+            a -= lr * g
+
+    return Pair(
+        name + ("" if dtype == np.float64 else f" {dtype.name}"),
+        autograd_step,
+        numpy_step,
+        lambda: [*outs, *(p.data for p in params)],
+        lambda: [*hand, *arrays],
+        dtype,
+    )

@@ -38,6 +38,23 @@ def test_digits_trains_a_softmax_head(capsys):
     assert _accuracy(out, "test") > 0.8  # ten classes: chance is 0.1
 
 
+def test_digits_trains_a_cnn_that_saves_and_loads(capsys, tmp_path):
+    path = str(tmp_path / "cnn.npz")
+    argv = ["train", "--dataset", "digits", "--model", "cnn", "--hidden", "16", "--epochs", "2"]
+    code, out, _ = _run(capsys, *argv, "--no-progress", "--save", path)
+    assert code == 0 and "convolutional network, 16 relu units" in out
+    assert _accuracy(out, "test") > 0.8
+    assert load(path)["0.weight"].shape == (32, 1, 3, 3)  # Conv2d's (out, in, kh, kw)
+    code, again, _ = _run(capsys, *argv, "--no-progress", "--no-compile", "--epochs", "1",
+                          "--load", path)  # fmt: skip
+    assert code == 0 and _accuracy(again, "train") >= _accuracy(out, "train") - 0.05
+
+
+def test_a_cnn_on_data_that_is_no_image_is_refused(capsys):
+    code, _, err = _run(capsys, "train", "--dataset", "moons", "--model", "cnn", "--no-progress")
+    assert code == 1 and "--model cnn needs square images" in err and "moons" in err
+
+
 @pytest.mark.parametrize("dataset", ["breast_cancer", "digits"])
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
 def test_compiled_and_eager_training_print_the_same_results(capsys, dataset, optimizer):

@@ -71,3 +71,27 @@ def test_cnn_example_reaches_its_accuracy_over_five_seeds() -> None:
     example = load("cnn_digits")
     accuracies = [example.main(seed=seed, verbose=False) for seed in range(5)]
     assert np.mean(accuracies) >= 0.985 and min(accuracies) >= 0.975
+
+
+def test_transformer_example_learns_to_reverse_at_a_reduced_size() -> None:
+    example = load("tiny_transformer")
+    compiled, compiled_losses = example.main(length=3, steps=150, width=32, layers=1,
+                                             n_test=200, verbose=False)  # fmt: skip
+    eager, eager_losses = example.main(length=3, steps=150, width=32, layers=1, n_test=200,
+                                       compiled=False, verbose=False)  # fmt: skip
+    np.testing.assert_allclose(compiled_losses, eager_losses, rtol=1e-9)
+    assert compiled == eager and compiled > 0.9
+    assert np.mean(compiled_losses[-20:]) < 0.2 * np.mean(compiled_losses[:20])
+
+
+def test_transformer_decoding_writes_one_token_per_input_digit() -> None:
+    example = load("tiny_transformer")
+    model = example.TinyTransformer(length=4, width=16, layers=1)
+    out = example.reverse(model, np.array([[1, 2, 3, 4], [0, 0, 9, 9]]))
+    assert out.shape == (2, 4) and out.max() < example.DIGITS
+
+
+@pytest.mark.slow
+def test_transformer_example_reverses_held_out_sequences() -> None:
+    accuracy, _ = load("tiny_transformer").main(verbose=False)
+    assert accuracy >= 0.99

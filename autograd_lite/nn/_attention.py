@@ -12,7 +12,7 @@ from .._ops_elementwise import where
 from .._ops_layers import dropout
 from .._ops_nn import softmax
 from .._tensor import Tensor
-from ._layers import Linear
+from ._layers import Linear, _affine
 from ._module import Module
 from ._parameter import Parameter
 from .init import RNGLike, as_generator
@@ -140,8 +140,8 @@ class MultiheadAttention(Module):
         w, b = self.in_proj_weight, self.in_proj_bias
         projected = []
         for i, t in enumerate((q, k, v)):
-            y = t @ w[i * e : (i + 1) * e].T
-            projected.append(self._heads(y if b is None else y + b[i * e : (i + 1) * e], n))
+            bias = None if b is None else b[i * e : (i + 1) * e]
+            projected.append(self._heads(_affine(t, w[i * e : (i + 1) * e], bias), n))
         qh, kh, vh = projected
         scores = (qh @ kh.swapaxes(-1, -2)) * (1.0 / math.sqrt(self.head_dim))
         blocked = self._blocked(attn_mask, key_padding_mask, is_causal, n, tgt, src)

@@ -16,6 +16,22 @@ from ._parameter import Parameter
 from .init import RNGLike, as_generator
 
 
+def _affine(x: Any, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """``x @ weight.T + bias`` over the last axis of ``x``.
+
+    A stack of rows ``(..., n, in)`` is multiplied as one matrix ``(N·n, in)``: one matrix
+    product forward and for each gradient, where a stacked product would make the
+    weight's gradient a sum of small products.
+    """
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if x.ndim > 2:
+        rows = x.reshape(-1, x.shape[-1])
+        y: Tensor = (rows @ weight.T).reshape(*x.shape[:-1], weight.shape[0])
+    else:
+        y = x @ weight.T
+    return y if bias is None else y + bias
+
+
 class Linear(Module):
     """Affine map of batch-first inputs: ``y = x Wᵀ + b``.
 
@@ -76,8 +92,7 @@ class Linear(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Any) -> Tensor:
-        y: Tensor = x @ self.weight.T
-        return y if self.bias is None else y + self.bias
+        return _affine(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (
