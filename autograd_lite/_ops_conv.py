@@ -23,7 +23,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ._arrays import asarray
 from ._mode import is_grad_enabled
-from ._ops_products import einsum
+from ._ops_reduce import broadcast_to
 from ._ops_shape import reshape
 from ._primitive import Primitive, Residuals
 from ._tensor import Tensor
@@ -224,8 +224,17 @@ def _conv_weight_vjp(g, out, x, w, b, stride, padding, dilation, groups, keep=Fa
     return _conv2d_weight_grad(x, g, w.shape, stride, padding, dilation, groups, cols=cols)
 
 
+@_named("conv2d_bias_grad")
+def _conv2d_bias_grad(g):  # type: ignore[no-untyped-def]
+    """``g.sum((0, 2, 3))``: the gradient of ``conv2d`` for its bias."""
+    return np.einsum("nohw->o", g)  # a third of the time of the sum
+
+
+_conv2d_bias_grad.defvjp(lambda h, out, g: broadcast_to(reshape(h, (1, -1, 1, 1)), g.shape))
+
+
 def _conv_bias_vjp(g, out, x, w, b, stride, padding, dilation, groups, keep=False, *, cols=None):  # type: ignore[no-untyped-def]
-    return einsum("nohw->o", g)  # g.sum((0, 2, 3)), in half the time
+    return _conv2d_bias_grad(g)
 
 
 _conv2d.defvjp(_conv_input_vjp, _conv_weight_vjp, _conv_bias_vjp)
