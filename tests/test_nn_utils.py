@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -155,3 +156,27 @@ def test_float32_gradients_stay_float32():
 def test_wrong_types_are_refused(call, match):
     with pytest.raises(TypeError, match=match):
         call(_params())
+
+
+def test_clipping_inside_a_compiled_step_decides_on_each_calls_norm() -> None:
+    """The norm of each call, not the traced one, scales the gradients of a compiled step."""
+    import autograd_lite as ag
+    from autograd_lite.nn.utils import clip_grad_norm_, clip_grad_value_
+
+    w = ag.nn.Parameter(np.zeros(2))
+
+    def step(x: np.ndarray) -> Any:
+        w.grad = None
+        (w * x).sum().backward()
+        norm = clip_grad_norm_([w], max_norm=1.0)
+        clip_grad_value_([w], 0.7)
+        return norm
+
+    compiled = ag.compile(step)
+    for x in ([30.0, 40.0], [300.0, -400.0], [0.03, 0.04], [0.9, 0.1]):
+        norm = compiled(np.array(x))
+        got = w.grad.copy()
+        expected_norm = step(np.array(x))
+        np.testing.assert_allclose(norm, expected_norm, rtol=1e-12)
+        np.testing.assert_allclose(got, w.grad, rtol=1e-12)
+    assert len(compiled.cache_info()) == 1

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from .._tensor import Tensor
 
@@ -35,12 +34,12 @@ def _with_grads(parameters: Tensor | Iterable[Tensor], op: str) -> list[Tensor]:
     return [p for p in params if p.grad is not None]
 
 
-def _scale(p: Tensor, factor: float) -> None:
+def _scale(p: Tensor, factor: Any) -> None:
     grad: Any = p.grad
     if isinstance(grad, np.ndarray):
-        grad *= factor
+        np.multiply(grad, factor, out=grad, casting="unsafe")
     else:  # a NumPy scalar set by hand cannot change in place
-        p.grad = grad * factor
+        p.grad = np.multiply(grad, factor, dtype=np.result_type(grad), casting="unsafe")
 
 
 def _number(op: str, name: str, value: Any) -> float:
@@ -54,12 +53,13 @@ def clip_grad_norm_(
     max_norm: float,
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
-) -> float:
+) -> Any:
     """Scale the gradients so that their total norm is at most ``max_norm``.
 
     The total norm is the ``norm_type``-norm of all gradients together, as if they were
-    one vector.  When it exceeds ``max_norm``, every gradient is multiplied in place by
-    ``max_norm / (total + 1e-6)``.
+    one vector.  Every gradient is multiplied in place by ``min(1, max_norm / (total +
+    1e-6))``, as PyTorch does: without a branch on the norm, so that the same code runs
+    inside :func:`autograd_lite.compile`, where the norm of each call decides.
 
     Parameters
     ----------
@@ -75,8 +75,9 @@ def clip_grad_norm_(
 
     Returns
     -------
-    float
-        The total norm before clipping (0.0 when no parameter has a gradient).
+    numpy.float64
+        The total norm before clipping (0.0 when no parameter has a gradient); inside
+        ``ag.compile``, the traced value, which the compiled function may return.
 
     Raises
     ------
@@ -85,6 +86,8 @@ def clip_grad_norm_(
         ``norm_type`` is not a number.
     RuntimeError
         With ``error_if_nonfinite``, if the total norm is NaN or infinite (as PyTorch).
+        That check needs the norm's value, so inside ``ag.compile`` it is a
+        :class:`~autograd_lite.errors.TraceError`.
 
     Examples
     --------
@@ -94,7 +97,7 @@ def clip_grad_norm_(
     >>> w = ag.nn.Parameter([0.0, 0.0])
     >>> w.grad = np.array([3.0, 4.0])
     >>> clip_grad_norm_([w], max_norm=1.0)
-    5.0
+    np.float64(5.0)
     >>> np.round(w.grad, 6)
     array([0.6, 0.8])
     """
@@ -103,21 +106,26 @@ def clip_grad_norm_(
     max_norm = _number(op, "max_norm", max_norm)
     order = _number(op, "norm_type", norm_type)
     if not params:
-        return 0.0
-    grads: list[NDArray[Any]] = [np.asarray(p.grad) for p in params]
-    norms = [np.linalg.norm(g.ravel(), ord=order) if g.size else 0.0 for g in grads]
-    total = float(np.linalg.norm(np.asarray(norms, dtype=np.float64), ord=order))
-    if error_if_nonfinite and not math.isfinite(total):
+        return np.float64(0.0)
+    # The gradients themselves, never np.asarray of them: ag.compile follows every step.
+    grads: list[Any] = [p.grad for p in params]
+    norms = [
+        np.linalg.norm(np.ravel(g).astype(np.float64), ord=order)
+        if np.size(g)
+        else np.zeros((), dtype=np.float64)
+        for g in grads
+    ]
+    total = np.linalg.norm(np.stack(norms), ord=order)
+    if error_if_nonfinite and not math.isfinite(float(total)):
         raise RuntimeError(
-            f"{op}: the total norm of order {order} of the gradients is {total}, so they "
-            "cannot be clipped; pass error_if_nonfinite=False to scale them by it anyway"
+            f"{op}: the total norm of order {order} of the gradients is {float(total)}, so "
+            "they cannot be clipped; pass error_if_nonfinite=False to scale them by it anyway"
         )
-    coef = max_norm / (total + 1e-6)
-    if not coef >= 1.0:
-        # An infinite or NaN norm makes NaN gradients, as in PyTorch: asked for, so silent.
-        with np.errstate(invalid="ignore"):
-            for p in params:
-                _scale(p, coef)
+    # An infinite or NaN norm makes NaN gradients, as in PyTorch: asked for, so silent.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coef = np.minimum(max_norm / (total + 1e-6), 1.0)
+        for p in params:
+            _scale(p, coef)
     return total
 
 
@@ -153,7 +161,8 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     limit = _number(op, "clip_value", clip_value)
     for p in params:
         grad: Any = p.grad
-        if isinstance(grad, np.ndarray):
-            np.clip(grad, -limit, limit, out=grad)
+        if isinstance(grad, np.ndarray):  # two ufuncs (np.clip's out= is no ufunc's)
+            np.minimum(grad, limit, out=grad, casting="unsafe")
+            np.maximum(grad, -limit, out=grad, casting="unsafe")
         else:
             p.grad = np.clip(grad, -limit, limit)
