@@ -186,11 +186,10 @@ def erf(x):  # type: ignore[no-untyped-def]
     Examples
     --------
     >>> import autograd_lite as ag
-    >>> from autograd_lite._ops_layers import erf
     >>> x = ag.Tensor([0.0, 0.5, 3.0], requires_grad=True)
-    >>> erf(x).data.round(6)
+    >>> ag.erf(x).data.round(6)
     array([0.      , 0.5205  , 0.999978])
-    >>> erf(x).sum().backward()
+    >>> ag.erf(x).sum().backward()
     >>> x.grad.round(4).tolist()
     [1.1284, 0.8788, 0.0001]
     """
@@ -252,10 +251,9 @@ def gelu(input: Any, approximate: str = "none") -> Tensor:
     Examples
     --------
     >>> import autograd_lite as ag
-    >>> from autograd_lite._ops_layers import gelu
-    >>> gelu(ag.Tensor([-1.0, 0.0, 2.0])).data.round(4)
+    >>> ag.gelu(ag.Tensor([-1.0, 0.0, 2.0])).data.round(4)
     array([-0.1587,  0.    ,  1.9545])
-    >>> gelu(ag.Tensor([-1.0, 0.0, 2.0]), approximate="tanh").data.round(4)
+    >>> ag.gelu(ag.Tensor([-1.0, 0.0, 2.0]), approximate="tanh").data.round(4)
     array([-0.1588,  0.    ,  1.9546])
     """
     if approximate not in ("none", "tanh"):
@@ -295,8 +293,7 @@ def silu(input: Any, inplace: bool = False) -> Tensor:
     Examples
     --------
     >>> import autograd_lite as ag
-    >>> from autograd_lite._ops_layers import silu
-    >>> silu(ag.Tensor([-1.0, 0.0, 2.0])).data.round(4)
+    >>> ag.silu(ag.Tensor([-1.0, 0.0, 2.0])).data.round(4)
     array([-0.2689,  0.    ,  1.7616])
     """
     _no_inplace("silu", inplace)
@@ -344,10 +341,9 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     Examples
     --------
     >>> import autograd_lite as ag
-    >>> from autograd_lite._ops_layers import softplus
-    >>> softplus(ag.Tensor([-1.0, 0.0, 30.0])).data.round(4)
+    >>> ag.softplus(ag.Tensor([-1.0, 0.0, 30.0])).data.round(4)
     array([ 0.3133,  0.6931, 30.    ])
-    >>> softplus(ag.Tensor([1.0]), beta=2.0).data.round(4)
+    >>> ag.softplus(ag.Tensor([1.0]), beta=2.0).data.round(4)
     array([1.0635])
     """
     b = _number("softplus", "beta", beta)
@@ -396,8 +392,7 @@ def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) 
     Examples
     --------
     >>> import autograd_lite as ag
-    >>> from autograd_lite._ops_layers import leaky_relu
-    >>> leaky_relu(ag.Tensor([-2.0, 0.0, 3.0]), 0.1).data
+    >>> ag.leaky_relu(ag.Tensor([-2.0, 0.0, 3.0]), 0.1).data
     array([-0.2,  0. ,  3. ])
     """
     _no_inplace("leaky_relu", inplace)
@@ -443,8 +438,7 @@ def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     Examples
     --------
     >>> import autograd_lite as ag
-    >>> from autograd_lite._ops_layers import elu
-    >>> elu(ag.Tensor([-1.0, 0.0, 2.0])).data.round(4)
+    >>> ag.elu(ag.Tensor([-1.0, 0.0, 2.0])).data.round(4)
     array([-0.6321,  0.    ,  2.    ])
     """
     _no_inplace("elu", inplace)
@@ -536,12 +530,11 @@ def layer_norm(
     --------
     >>> import numpy as np
     >>> import autograd_lite as ag
-    >>> from autograd_lite._ops_layers import layer_norm
     >>> x = ag.Tensor([[1.0, 2.0, 3.0], [2.0, 2.0, 5.0]], requires_grad=True)
-    >>> layer_norm(x, 3).data.round(4)
+    >>> ag.layer_norm(x, 3).data.round(4)
     array([[-1.2247,  0.    ,  1.2247],
            [-0.7071, -0.7071,  1.4142]])
-    >>> (layer_norm(x, (3,), weight=np.array([1.0, 2.0, 3.0])) ** 2).sum().backward()
+    >>> (ag.layer_norm(x, (3,), weight=np.array([1.0, 2.0, 3.0])) ** 2).sum().backward()
     >>> x.grad.shape
     (2, 3)
     """
@@ -644,15 +637,14 @@ def batch_norm(
     --------
     >>> import numpy as np
     >>> import autograd_lite as ag
-    >>> from autograd_lite._ops_layers import batch_norm
     >>> x = ag.Tensor([[1.0, 10.0], [3.0, 30.0]], requires_grad=True)
     >>> mean, var = np.zeros(2), np.ones(2)
-    >>> batch_norm(x, mean, var, training=True).data.round(4)
+    >>> ag.batch_norm(x, mean, var, training=True).data.round(4)
     array([[-1., -1.],
            [ 1.,  1.]])
     >>> mean, var
     (array([0.2, 2. ]), array([ 1.1, 20.9]))
-    >>> batch_norm(x, mean, var).data.round(4)
+    >>> ag.batch_norm(x, mean, var).data.round(4)
     array([[0.7628, 1.7499],
            [2.6697, 6.1247]])
     """
@@ -783,15 +775,14 @@ def dropout(
     --------
     >>> import numpy as np
     >>> import autograd_lite as ag
-    >>> from autograd_lite._ops_layers import dropout
     >>> x = ag.Tensor(np.ones(8), requires_grad=True)
-    >>> y = dropout(x, 0.5, rng=0)
+    >>> y = ag.dropout(x, 0.5, rng=0)
     >>> sorted(set(y.data.tolist()))  # kept elements are doubled
     [0.0, 2.0]
     >>> y.sum().backward()
     >>> bool(np.all(x.grad == y.data))
     True
-    >>> dropout(x, training=False) is x
+    >>> ag.dropout(x, training=False) is x
     True
     """
     prob = _probability("dropout", "p", p)
@@ -914,15 +905,14 @@ def embedding(
     --------
     >>> import numpy as np
     >>> import autograd_lite as ag
-    >>> from autograd_lite._ops_layers import embedding
     >>> w = ag.Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
-    >>> embedding(np.array([[2, 0], [2, 2]]), w).data
+    >>> ag.embedding(np.array([[2, 0], [2, 2]]), w).data
     array([[[4., 5.],
             [0., 1.]],
     <BLANKLINE>
            [[4., 5.],
             [4., 5.]]])
-    >>> embedding([2, 0, 2], w, padding_idx=0).sum().backward()
+    >>> ag.embedding([2, 0, 2], w, padding_idx=0).sum().backward()
     >>> w.grad
     array([[0., 0.],
            [0., 0.],
@@ -1055,10 +1045,9 @@ def scaled_dot_product_attention(
     --------
     >>> import numpy as np
     >>> import autograd_lite as ag
-    >>> from autograd_lite._ops_layers import scaled_dot_product_attention
     >>> q = ag.Tensor(np.eye(2), requires_grad=True)
     >>> v = np.array([[1.0, 0.0], [0.0, 1.0]])
-    >>> scaled_dot_product_attention(q, q, v, is_causal=True).data.round(4)
+    >>> ag.scaled_dot_product_attention(q, q, v, is_causal=True).data.round(4)
     array([[1.    , 0.    ],
            [0.3302, 0.6698]])
     """

@@ -168,8 +168,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     Examples
     --------
     >>> import autograd_lite as ag
-    >>> from autograd_lite.losses import mse_loss
-    >>> mse_loss(ag.Tensor([1.0, 2.0]), ag.Tensor([1.0, 4.0])).item()
+    >>> ag.mse_loss(ag.Tensor([1.0, 2.0]), ag.Tensor([1.0, 4.0])).item()
     2.0
     """
     x, t = _regression_inputs("mse_loss", input, target, reduction)
@@ -185,8 +184,7 @@ def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     Examples
     --------
     >>> import autograd_lite as ag
-    >>> from autograd_lite.losses import l1_loss
-    >>> l1_loss(ag.Tensor([1.0, 2.0]), ag.Tensor([1.5, 4.0]), reduction="sum").item()
+    >>> ag.l1_loss(ag.Tensor([1.0, 2.0]), ag.Tensor([1.5, 4.0]), reduction="sum").item()
     2.5
     """
     x, t = _regression_inputs("l1_loss", input, target, reduction)
@@ -229,8 +227,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     Examples
     --------
     >>> import autograd_lite as ag
-    >>> from autograd_lite.losses import huber_loss
-    >>> huber_loss(ag.Tensor([0.5, 3.0]), ag.Tensor([0.0, 0.0]), reduction="none")
+    >>> ag.huber_loss(ag.Tensor([0.5, 3.0]), ag.Tensor([0.0, 0.0]), reduction="none")
     Tensor([0.125, 2.5  ])
     """
     delta = _real_number("huber_loss", "delta", delta, 0.0, low_inclusive=False)
@@ -266,8 +263,7 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     Examples
     --------
     >>> import autograd_lite as ag
-    >>> from autograd_lite.losses import smooth_l1_loss
-    >>> smooth_l1_loss(ag.Tensor([0.5, 3.0]), ag.Tensor([0.0, 0.0]), reduction="none")
+    >>> ag.smooth_l1_loss(ag.Tensor([0.5, 3.0]), ag.Tensor([0.0, 0.0]), reduction="none")
     Tensor([0.125, 2.5  ])
     """
     beta = _real_number("smooth_l1_loss", "beta", beta, 0.0, low_inclusive=True)
@@ -653,11 +649,10 @@ def nll_loss(
     --------
     >>> import numpy as np
     >>> import autograd_lite as ag
-    >>> from autograd_lite.losses import nll_loss
     >>> log_p = ag.log(ag.Tensor([[0.5, 0.25, 0.25], [0.1, 0.8, 0.1]]))
-    >>> round(nll_loss(log_p, np.array([0, 1]), reduction="sum").item(), 6)  # -log .5 .8
+    >>> round(ag.nll_loss(log_p, np.array([0, 1]), reduction="sum").item(), 6)  # -log .5 .8
     0.916291
-    >>> round(nll_loss(log_p, np.array([0, -100])).item(), 6)  # the second is ignored
+    >>> round(ag.nll_loss(log_p, np.array([0, -100])).item(), 6)  # the second is ignored
     0.693147
     """
     _check_reduction("nll_loss", reduction)

@@ -77,10 +77,10 @@ class MSELoss(_Loss):
     Examples
     --------
     >>> import autograd_lite as ag
-    >>> from autograd_lite.nn._loss import MSELoss
-    >>> MSELoss()(ag.Tensor([1.0, 2.0]), ag.Tensor([1.0, 4.0])).item()
+    >>> from autograd_lite import nn
+    >>> nn.MSELoss()(ag.Tensor([1.0, 2.0]), ag.Tensor([1.0, 4.0])).item()
     2.0
-    >>> MSELoss(reduction="sum")
+    >>> nn.MSELoss(reduction="sum")
     MSELoss(reduction='sum')
     """
 
@@ -96,8 +96,8 @@ class L1Loss(_Loss):
     Examples
     --------
     >>> import autograd_lite as ag
-    >>> from autograd_lite.nn._loss import L1Loss
-    >>> L1Loss()(ag.Tensor([1.0, 2.0]), ag.Tensor([1.5, 4.0])).item()
+    >>> from autograd_lite import nn
+    >>> nn.L1Loss()(ag.Tensor([1.0, 2.0]), ag.Tensor([1.5, 4.0])).item()
     1.25
     """
 
@@ -118,10 +118,10 @@ class HuberLoss(_Loss):
     Examples
     --------
     >>> import autograd_lite as ag
-    >>> from autograd_lite.nn._loss import HuberLoss
-    >>> HuberLoss(delta=2.0)(ag.Tensor([0.5, 3.0]), ag.Tensor([0.0, 0.0])).item()
+    >>> from autograd_lite import nn
+    >>> nn.HuberLoss(delta=2.0)(ag.Tensor([0.5, 3.0]), ag.Tensor([0.0, 0.0])).item()
     2.0625
-    >>> HuberLoss(delta=2.0)
+    >>> nn.HuberLoss(delta=2.0)
     HuberLoss(delta=2.0)
     """
 
@@ -151,8 +151,8 @@ class SmoothL1Loss(_Loss):
     Examples
     --------
     >>> import autograd_lite as ag
-    >>> from autograd_lite.nn._loss import SmoothL1Loss
-    >>> SmoothL1Loss(beta=0.5)(ag.Tensor([0.25, 3.0]), ag.Tensor([0.0, 0.0])).item()
+    >>> from autograd_lite import nn
+    >>> nn.SmoothL1Loss(beta=0.5)(ag.Tensor([0.25, 3.0]), ag.Tensor([0.0, 0.0])).item()
     1.40625
     """
 
@@ -212,11 +212,11 @@ class NLLLoss(_WeightedLoss):
     --------
     >>> import numpy as np
     >>> import autograd_lite as ag
-    >>> from autograd_lite.nn._loss import NLLLoss
+    >>> from autograd_lite import nn
     >>> log_p = ag.log(ag.Tensor([[0.5, 0.5], [0.25, 0.75]]))
-    >>> round(NLLLoss(ignore_index=1)(log_p, np.array([0, 1])).item(), 6)
+    >>> round(nn.NLLLoss(ignore_index=1)(log_p, np.array([0, 1])).item(), 6)
     0.693147
-    >>> NLLLoss(ignore_index=1)
+    >>> nn.NLLLoss(ignore_index=1)
     NLLLoss(ignore_index=1)
     """
 
@@ -268,8 +268,8 @@ class CrossEntropyLoss(_WeightedLoss):
     --------
     >>> import numpy as np
     >>> import autograd_lite as ag
-    >>> from autograd_lite.nn._loss import CrossEntropyLoss
-    >>> loss = CrossEntropyLoss(label_smoothing=0.1)
+    >>> from autograd_lite import nn
+    >>> loss = nn.CrossEntropyLoss(label_smoothing=0.1)
     >>> loss
     CrossEntropyLoss(label_smoothing=0.1)
     >>> round(loss(ag.Tensor(np.zeros((2, 3, 4))), np.zeros((2, 4), dtype=int)).item(), 6)
@@ -325,8 +325,8 @@ class BCELoss(_WeightedLoss):
     Examples
     --------
     >>> import autograd_lite as ag
-    >>> from autograd_lite.nn._loss import BCELoss
-    >>> round(BCELoss()(ag.Tensor([0.5, 0.5]), ag.Tensor([1.0, 0.0])).item(), 6)  # log 2
+    >>> from autograd_lite import nn
+    >>> round(nn.BCELoss()(ag.Tensor([0.5, 0.5]), ag.Tensor([1.0, 0.0])).item(), 6)  # log 2
     0.693147
     """
 
@@ -355,8 +355,8 @@ class BCEWithLogitsLoss(_WeightedLoss):
     --------
     >>> import numpy as np
     >>> import autograd_lite as ag
-    >>> from autograd_lite.nn._loss import BCEWithLogitsLoss
-    >>> loss = BCEWithLogitsLoss(pos_weight=np.array([2.0]))
+    >>> from autograd_lite import nn
+    >>> loss = nn.BCEWithLogitsLoss(pos_weight=np.array([2.0]))
     >>> round(loss(ag.Tensor([0.0, 0.0]), ag.Tensor([1.0, 0.0])).item(), 6)  # 1.5 log 2
     1.039721
     """
