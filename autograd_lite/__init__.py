@@ -13,7 +13,19 @@ from __future__ import annotations
 from ._tensor import Tensor
 
 # isort: on
-from . import closed_form, data, errors, functional, linalg, losses, nn, optim, testing, viz
+from . import (
+    closed_form,
+    data,
+    distributed,
+    errors,
+    functional,
+    linalg,
+    losses,
+    nn,
+    optim,
+    testing,
+    viz,
+)
 from ._mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from ._ops_arith import add, divide, matmul, multiply, negative, power, subtract
 from ._ops_arrange import (
@@ -214,6 +226,7 @@ __all__ = [
     "detect_anomaly",
     "diag",
     "diagonal",
+    "distributed",
     "divide",
     "dot",
     "dropout",
