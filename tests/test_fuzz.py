@@ -1286,11 +1286,11 @@ def _short(a: Any) -> str:
 
 # --------------------------------------------------------------------------- the fuzzers
 # Hypothesis' own bookkeeping costs more than a call, so each example makes CALLS calls:
-# 50 x 5 = 250 malformed calls per op, plus the Tensor method and operator fuzzers.  An op
+# 40 x 5 = 200 malformed calls per op, plus the Tensor method and operator fuzzers.  An op
 # that is one elementwise NumPy ufunc (sin, add, ...) gets half as many: all of them share
 # one call path, and NumPy's own type resolution, and differ only in their VJPs.
 EXAMPLES = 100
-OP_EXAMPLES = 50
+OP_EXAMPLES = 40
 CALLS = 5
 
 
