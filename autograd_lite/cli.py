@@ -38,7 +38,8 @@ DEFAULTS: dict[str, tuple[int, int, float]] = {
     "xor": (16, 40, 0.01),
 }
 # The CNN on the 8x8 digits (width of its linear layer, epochs, Adam learning rate):
-# 98.6% mean test accuracy over seeds 0-4 at 40 epochs without augmentation.
+# with seed 0 it reaches 0.9944 test accuracy (examples/cnn_digits.py, with shifted
+# images and a cosine schedule, is the one measured over five seeds).
 CNN_DEFAULTS = (128, 30, 0.002)
 DEFAULT_BATCH_SIZE = 32
 

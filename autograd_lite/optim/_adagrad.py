@@ -81,9 +81,7 @@ class Adagrad(Optimizer):
     def _update(
         self, p: Tensor, grad: NDArray[Any], group: dict[str, Any], state: dict[str, Any]
     ) -> None:
-        g = grad
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.data
+        g = self._l2_decayed(grad, p, group)
         if not state:
             state["step"] = 0
             state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])

@@ -87,12 +87,12 @@ class Adam(Optimizer):
         self, p: Tensor, grad: NDArray[Any], group: dict[str, Any], state: dict[str, Any]
     ) -> None:
         beta1, beta2 = group["betas"]
-        g = grad
-        if group["weight_decay"]:
-            if self._decoupled_weight_decay:
+        if self._decoupled_weight_decay:
+            if group["weight_decay"]:
                 p.data *= 1 - group["lr"] * group["weight_decay"]
-            else:
-                g = g + group["weight_decay"] * p.data
+            g = grad
+        else:
+            g = self._l2_decayed(grad, p, group)
         if not state:
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(p.data)

@@ -92,6 +92,12 @@ class Optimizer:
     ) -> None:
         raise NotImplementedError
 
+    @staticmethod
+    def _l2_decayed(grad: NDArray[Any], p: Tensor, group: dict[str, Any]) -> NDArray[Any]:
+        """``grad + weight_decay * p``: weight decay as an L2 penalty in the gradient."""
+        decay = group["weight_decay"]
+        return grad + decay * p.data if decay else grad
+
     def state_dict(self) -> dict[str, Any]:
         """The state and hyperparameters, with parameters replaced by their position.
 

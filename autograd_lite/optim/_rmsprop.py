@@ -88,9 +88,7 @@ class RMSprop(Optimizer):
         self, p: Tensor, grad: NDArray[Any], group: dict[str, Any], state: dict[str, Any]
     ) -> None:
         alpha = group["alpha"]
-        g = grad
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.data
+        g = self._l2_decayed(grad, p, group)
         if not state:
             state["step"] = 0
             state["square_avg"] = np.zeros_like(p.data)

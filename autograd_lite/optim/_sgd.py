@@ -80,9 +80,7 @@ class SGD(Optimizer):
     def _update(
         self, p: Tensor, grad: NDArray[Any], group: dict[str, Any], state: dict[str, Any]
     ) -> None:
-        g = grad
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * p.data
+        g = self._l2_decayed(grad, p, group)
         mu = group["momentum"]
         if mu:
             buf = state.get("momentum_buffer")
