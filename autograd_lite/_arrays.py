@@ -7,11 +7,50 @@ turn back into plain arrays that the trace cannot follow.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import numpy as np
 
 from .compiler.values import TracedArray
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _standard(name: str) -> Callable[[F], F]:
+    """Mark a helper as an ndarray method that the Array API has as the function ``name``.
+
+    An op's variant for another library calls that library's function instead (see
+    _backends.py); on NumPy the helper is the method call.
+    """
+
+    def mark(f: F) -> F:
+        f.__array_api_name__ = name  # type: ignore[attr-defined]
+        return f
+
+    return mark
+
+
+@_standard("reshape")
+def reshape(a: Any, shape: tuple[int, ...]) -> Any:
+    """``a.reshape(shape)``."""
+    return a.reshape(shape)
+
+
+def dtype_kind(dtype: Any) -> str:
+    """NumPy's one-letter kind ("f", "i", "u", "b", "c") of a dtype of any library."""
+    kind = getattr(dtype, "kind", None)
+    if type(kind) is str:
+        return kind
+    from ._backends import kind_of
+
+    return kind_of(dtype)
+
+
+@_standard("is_float")
+def is_float(dtype: Any) -> bool:
+    """Whether ``dtype`` is a real floating-point dtype."""
+    return bool(dtype.kind == "f")
 
 
 def asarray(x: Any, dtype: Any = None) -> Any:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _mode
+from . import _backends, _mode
 from ._arrays import asarray, is_view
 from ._guard import Guard
 from .compiler.values import current as _current_recorder
@@ -178,6 +178,9 @@ def _fit(g: Any, parent: Node, node: Node, argnum: int, create_graph: bool) -> A
 
 def _fit_array(g: Any, parent: Node, node: Node, argnum: int) -> Any:
     """``_fit`` for a first-order pass: the gradient as an array of the input's shape and dtype."""
+    backend = node.prim.backend if node.prim is not None else None
+    if backend is not None:
+        return _fit_foreign(backend, g, parent, node, argnum)
     if type(g) is not np.ndarray:
         g = asarray(g._data if isinstance(g, _tensor.Tensor) else g)
     shape = parent.shape
@@ -188,6 +191,31 @@ def _fit_array(g: Any, parent: Node, node: Node, argnum: int) -> Any:
         g = summed
     if g.dtype != parent.dtype:
         g = g.astype(parent.dtype)
+    return g
+
+
+def _fit_foreign(backend: Any, g: Any, parent: Node, node: Node, argnum: int) -> Any:
+    """``_fit_array`` for a gradient of another library's arrays (see _backends.py)."""
+    if isinstance(g, _tensor.Tensor):
+        g = g._data
+    if not isinstance(g, backend.array_type):
+        if not isinstance(g, (bool, int, float)):
+            raise TypeError(
+                f"the VJP of op '{node.name}' for input {argnum} returned a "
+                f"{type(g).__name__} for {backend.library} inputs; it uses a NumPy function "
+                f"with no Array API counterpart"
+            )
+        g = backend.xp.asarray(g, device=backend.device)
+    shape = parent.shape
+    if tuple(g.shape) != shape:
+        summed = backend.sum_to_shape(g, shape)
+        if tuple(summed.shape) != shape:
+            raise _unfit_error(tuple(g.shape), shape, node, argnum)
+        if summed.ndim == 0 and g.ndim == 0:
+            summed = backend.xp.broadcast_to(summed, shape)
+        g = summed
+    if g.dtype != parent.dtype:
+        g = backend.astype(g, parent.dtype)
     return g
 
 
@@ -274,7 +302,12 @@ def backprop(
                         if create_graph:
                             gi = _differentiable_vjp(vjps[i], prim, i, g, out, args, kwargs)
                         else:
-                            gi = vjps[i](g, out, *args, **kwargs)
+                            try:
+                                gi = vjps[i](g, out, *args, **kwargs)
+                            except (AttributeError, TypeError, IndexError) as exc:
+                                if prim.backend is None:
+                                    raise
+                                raise _unavailable_vjp(prim, i, exc) from exc
                         if (
                             type(gi) is not np.ndarray
                             or gi.dtype is not parent.dtype
@@ -313,6 +346,14 @@ def backprop(
     return results
 
 
+def _unavailable_vjp(prim: Primitive, i: int, exc: Exception) -> TypeError:
+    library = prim.backend.library  # type: ignore[union-attr]
+    return TypeError(
+        f"the VJP of op '{prim.name}' for input {i} failed on {library} arrays ({exc}); it "
+        f"uses NumPy vocabulary outside the Array API and is not available for {library}"
+    )
+
+
 def _vjp_inputs(node: Node, create_graph: bool) -> tuple[Any, Any, dict[str, Any]]:
     """The output, inputs and keywords that ``node``'s VJPs receive.
 
@@ -338,7 +379,7 @@ def _check_guards(node: Node, checked: Guard | None) -> Guard | None:
     """
     for guard in node.guarded:
         if guard is not checked:
-            if guard.array.flags["W"]:  # writeable (the short key is cheaper)
+            if guard.modified():
                 _check_unmodified(node)
             checked = guard
     return checked
@@ -360,7 +401,8 @@ def _write_grads(sinks: dict[Node, Any], seed: Any) -> None:
         if pending is None:
             updates[id(tensor)] = (tensor, _sum_into_grad(tensor, g, handed_out))
         else:
-            updates[id(tensor)] = (tensor, asarray(pending[1] + g))
+            summed = pending[1] + g
+            updates[id(tensor)] = (tensor, summed if tensor._foreign else asarray(summed))
     for tensor, new_grad in updates.values():
         tensor.grad = new_grad
 
@@ -368,6 +410,15 @@ def _write_grads(sinks: dict[Node, Any], seed: Any) -> None:
 def _check_unmodified(node: Node) -> None:
     """Refuse to run VJPs on saved arrays whose write protection someone switched off."""
     for guard in node.guarded:
+        if type(guard) is not Guard:  # another library's array: a version count
+            if guard.modified():
+                raise RuntimeError(
+                    f"backward through op '{node.name}': an array it saved was changed in "
+                    "place through a Tensor after the forward pass (its version count "
+                    "moved), which would make the gradient wrong; recompute the forward "
+                    "pass after editing data"
+                )
+            continue
         a = guard.array
         if a.flags.writeable:
             saved = [*(node.args or ()), node.out]
@@ -411,7 +462,9 @@ def _differentiable_vjp(
 
 def _check_finite(value: Any, node: Node, what: str) -> None:
     data = value._data if isinstance(value, _tensor.Tensor) else value
-    if not np.all(np.isfinite(data)):
+    backend = node.prim.backend if node.prim is not None else None
+    finite = np.all(np.isfinite(data)) if backend is None else backend.all_finite(data)
+    if not finite:
         raise AnomalyError(
             f"{what} of op '{node.name}' (output shape {node.shape}) contains NaN or infinity; "
             f"the op was called at {getattr(node, 'site', None) or 'an unknown place'}"
@@ -421,16 +474,21 @@ def _check_finite(value: Any, node: Node, what: str) -> None:
 def _graph_inputs(node: Node) -> tuple[Any, list[Any]]:
     """The output and inputs of ``node`` as Tensors wired into the graph, for create_graph."""
     wrap = _tensor.Tensor._from_node
+    backend = node.prim.backend if node.prim is not None else None
+    foreign = None if backend is None else _backends.ForeignData(backend)
     args = list(node.args)  # type: ignore[arg-type]
     for parent, i in zip(node.parents, node.argnums):
         if args[i] is not None:
-            args[i] = wrap(args[i], parent)
-    out = None if node.out is None else wrap(node.out, node)
+            args[i] = wrap(args[i], parent, foreign)
+    out = None if node.out is None else wrap(node.out, node, foreign)
     return out, args
 
 
 def _sum_into_grad(tensor: Tensor, g: Any, handed_out: set[int]) -> Any:
     """What ``tensor.grad`` becomes once ``g`` is added to it (no Tensor is changed)."""
+    if tensor._foreign is not None:
+        g = g._data if isinstance(g, _tensor.Tensor) else g
+        return tensor._foreign.backend.copy(g) if tensor.grad is None else tensor.grad + g
     if type(g) is not np.ndarray:
         g = asarray(g._data if isinstance(g, _tensor.Tensor) else g)
     if tensor.grad is None:

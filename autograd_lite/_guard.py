@@ -45,6 +45,10 @@ class Guard:
     base: Guard | None  # the guard of the array's base, which must outlive this one
     waiting: list[np.ndarray] | None  # views to make writeable after this array
 
+    def modified(self) -> bool:
+        """Whether the array was made writeable again by someone (it may have changed)."""
+        return bool(self.array.flags["W"])
+
     def __del__(self) -> None:
         array = self.array
         key = id(array)

@@ -20,6 +20,9 @@ class _ThreadState(threading.local):
     arrays_in_vjps: bool = False
     # Set while ag.compile traces a function on this thread: ops take the recording path.
     tracing: bool = False
+    # Set for every thread once an array of another library than NumPy has entered a
+    # Tensor: ops then look at their inputs' libraries (see _backends.py).
+    foreign: bool = False
 
 
 state = _ThreadState()
@@ -47,6 +50,16 @@ def set_state(grad_enabled: bool, arrays_in_vjps: bool, anomaly: bool) -> tuple[
     elif was and not now:
         unusual.pop()
     return previous
+
+
+def use_foreign_arrays() -> None:
+    """Make every op look at its inputs' libraries from now on (once per process).
+
+    The entry added to ``unusual`` is never taken back: the default mode's fast path
+    assumes NumPy arrays only.
+    """
+    _ThreadState.foreign = True
+    unusual.append(None)
 
 
 def begin_trace() -> None:

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from . import _dispatch
-from ._arrays import asarray
+from ._arrays import asarray, reshape
 from ._primitive import primitive
 
 
@@ -23,7 +23,7 @@ def _kept_shape(shape: tuple[int, ...], axis: Any) -> tuple[int, ...]:
 
 def _regrow(g: Any, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
     """The reduced gradient ``g`` with the reduced axes restored as length 1."""
-    return g if keepdims else g.reshape(_kept_shape(shape, axis))
+    return g if keepdims else reshape(g, _kept_shape(shape, axis))
 
 
 @primitive

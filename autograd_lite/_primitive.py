@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _mode
+from . import _backends, _mode
 from ._arrays import asarray
 from ._graph import NO_KWARGS, Node, new_node
 from ._guard import Guard, protect
@@ -143,6 +143,9 @@ class Primitive:
         self.__qualname__ = getattr(fun, "__qualname__", self.name)
         self.__module__ = getattr(fun, "__module__", __name__)
         self.__wrapped__ = fun
+        # For a variant (see ``on``): the library whose arrays it computes with.
+        self.backend: _backends.Backend | None = None
+        self._variants: dict[_backends.Backend, Primitive] = {}
 
     def defvjp(self, *vjps: VJP | None) -> Callable[..., Any]:
         """Register one vector-Jacobian product per positional input, in order.
@@ -155,6 +158,7 @@ class Primitive:
         self.vjps = tuple(vjps)
         self._reads = [(False, set()) if v is None else _parameters_read(v) for v in vjps]
         self._plans = {}
+        self._variants = {}
         return vjps[0] if len(vjps) == 1 and vjps[0] is not None else self
 
     def defvjp_argnum(self, vjp: Callable[..., Any]) -> Callable[..., Any]:
@@ -165,10 +169,15 @@ class Primitive:
         self.vjps = _ArgnumVJPs(vjp)
         self._reads = _AllReads()  # type: ignore[assignment]
         self._plans = {}
+        self._variants = {}
         return vjp
 
     def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
         state = _state if _unusual else _DEFAULT_MODE
+        if state.foreign:  # an array of another library than NumPy has been seen
+            backend = _backends.backend_of_call((*args, *kwargs.values()))
+            if backend is not None:
+                return self.on(backend)._call_foreign(args, kwargs, state)  # type: ignore[no-any-return]
         if state.arrays_in_vjps and not any(isinstance(a, Tensor) for a in args):
             # Inside a first-order VJP: arrays in, arrays out, nothing recorded.
             value = self.fun(*args, **kwargs)
@@ -200,6 +209,88 @@ class Primitive:
             if node is not None and site is not None:
                 node.site = site
             result._node = node
+        return result
+
+    def on(self, backend: _backends.Backend) -> Primitive:
+        """This op for another library's arrays: made once, on first use (see _backends.py)."""
+        variant = self._variants.get(backend)
+        if variant is None:
+            variant = Primitive(backend.forward_of(self.fun), self.name)
+            variant.backend = backend
+            vjps = self.vjps
+            if isinstance(vjps, _ArgnumVJPs):
+                variant.vjps = _ArgnumVJPs(backend.vjp_of(vjps.vjp))
+            elif vjps is not None:
+                variant.vjps = tuple(None if v is None else backend.vjp_of(v) for v in vjps)
+            variant._reads = self._reads
+            self._variants[backend] = variant
+        return variant
+
+    def _call_foreign(self, args: tuple[Any, ...], kwargs: dict[str, Any], state: Any) -> Any:
+        """``__call__`` of a variant: the same steps, with version counts for guards."""
+        backend = self.backend
+        assert backend is not None
+        if state.arrays_in_vjps and not any(isinstance(a, Tensor) for a in args):
+            value = self.fun(*args, **kwargs)
+            return value.value if type(value) is Residuals else value
+        if state.tracing:
+            raise TraceError(
+                f"op '{self.name}': ag.compile traces NumPy arrays only, and got arrays of "
+                f"{backend.library}"
+            )
+        inputs = list(args)
+        argnums = []
+        parents = []
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                inputs[i] = a._data
+                if a._node is not None:
+                    argnums.append(i)
+                    parents.append(a._node)
+        site = _caller_site() if state.anomaly else None
+        try:
+            if state.anomaly:  # warnings of a library built on NumPy give way to the error
+                with np.errstate(all="ignore"):
+                    value = self.fun(*inputs, **kwargs)
+            else:
+                value = self.fun(*inputs, **kwargs)
+        except _INPUT_ERRORS as exc:
+            raise _renamed(exc, f"{self.name}: {exc} (inputs: {_describe(inputs)})") from exc
+        if type(value) is Residuals:
+            kwargs = self._with_residuals(value, kwargs, inputs, copy=False)
+            value = value.value
+        value = _foreign_result(self.name, backend, value, inputs)
+        if state.anomaly and backend.is_float(value.dtype) and not backend.all_finite(value):
+            raise AnomalyError(
+                f"the result of op '{self.name}' (output shape {tuple(value.shape)}) contains "
+                f"NaN or infinity; the op was called at {site} (checked on the "
+                f"{backend.library} device, which synchronises it)"
+            )
+        result = Tensor._from_node(value, None, _backends.ForeignData(backend))
+        if not (argnums and state.grad_enabled):
+            return result
+        plan = self._plans.get((len(inputs), tuple(argnums))) or self._plan(
+            len(inputs), tuple(argnums)
+        )
+        if not plan.argnums:
+            return result
+        # Raw arrays of the library are not counted: only edits through Tensors are.
+        saved = [args[i]._foreign for i in plan.kept if isinstance(args[i], Tensor)]
+        if plan.keep_out:
+            saved.append(result._foreign)
+        guards = [_backends.VersionGuard(f, self.name) for f in saved if f is not None]
+        for i in plan.dropped:
+            inputs[i] = None
+        if len(plan.argnums) < len(argnums):
+            parents = [args[i]._node for i in plan.argnums]
+        node = new_node(
+            self, tuple(parents), plan.argnums, tuple(inputs), kwargs or NO_KWARGS,
+            value if plan.keep_out else None, tuple(value.shape), value.dtype,
+            tuple(guards),  # type: ignore[arg-type]
+        )  # fmt: skip
+        if site is not None:
+            node.site = site
+        result._node = node
         return result
 
     def _forward(
@@ -456,6 +547,20 @@ _REAL_DTYPES = frozenset(
 )
 
 
+def _foreign_result(name: str, backend: _backends.Backend, value: Any, inputs: list[Any]) -> Any:
+    """An op's result for another library's inputs: an array of that library, or an error."""
+    if isinstance(value, backend.array_type):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return backend.xp.asarray(value, device=backend.device)
+    raise TypeError(
+        f"{name}: computed a {type(value).__module__}.{type(value).__name__} from "
+        f"{backend.library} inputs (inputs: {_describe(inputs)}); this op uses a NumPy "
+        f"function with no Array API counterpart and is not available for "
+        f"{backend.library} arrays"
+    )
+
+
 def _check_result_kind(name: str, value: np.ndarray, requires_grad: bool) -> None:
     kind = value.dtype.kind
     if kind in _REAL_KINDS:
@@ -489,7 +594,7 @@ def _renamed(exc: Exception, message: str) -> Exception:
 def _describe(raw: list[Any]) -> str:
     parts = []
     for a in raw:
-        if isinstance(a, np.ndarray):
+        if hasattr(a, "shape") and hasattr(a, "dtype") and not np.isscalar(a):
             parts.append(f"array shape {a.shape} dtype {a.dtype}")
         else:
             parts.append(type(a).__name__ + (f" {a!r}" if np.isscalar(a) else ""))
@@ -533,6 +638,7 @@ class _DefaultMode:
     arrays_in_vjps = False
     anomaly = False
     tracing = False
+    foreign = False
 
 
 _DEFAULT_MODE = _DefaultMode()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from . import _dispatch, _graph, _mode
+from . import _backends, _dispatch, _graph, _mode
 from ._arrays import asarray
 from ._graph import Node
 from ._guard import SavedArray, guard_holding, hold_view
@@ -23,6 +24,13 @@ def _check_dtype(data: np.ndarray, requires_grad: bool) -> None:
     if data.dtype.kind in _UNSUPPORTED_KINDS:
         raise TypeError(f"Tensor: unsupported dtype {data.dtype}; use a numeric or bool array")
     if requires_grad and data.dtype.kind != "f":
+        raise TypeError(
+            f"Tensor: only floating-point tensors can require grad, got dtype {data.dtype}"
+        )
+
+
+def _check_foreign_dtype(backend: _backends.Backend, data: Any, requires_grad: bool) -> None:
+    if requires_grad and not backend.is_float(data.dtype):
         raise TypeError(
             f"Tensor: only floating-point tensors can require grad, got dtype {data.dtype}"
         )
@@ -60,7 +68,7 @@ class Tensor:
     array([2., 4., 6.])
     """
 
-    __slots__ = ("__weakref__", "_data", "_grad", "_node", "_owned", "_saved")
+    __slots__ = ("__weakref__", "_data", "_foreign", "_grad", "_node", "_owned", "_saved")
 
     _data: NDArray[Any]
     _grad: NDArray[Any] | None
@@ -71,14 +79,24 @@ class Tensor:
     # Whether a graph saved ``_owned`` (as an op's output or input, or as a view's base):
     # ``data`` then hands out a copy.
     _saved: bool
+    # None for a NumPy array; for another library's array, that library and the count of
+    # in-place edits made through Tensors (see _backends.py).
+    _foreign: _backends.ForeignData | None
 
     def __init__(
         self, data: ArrayLike, requires_grad: bool = False, dtype: DTypeLike | None = None
     ) -> None:
         if isinstance(data, Tensor):
             data = data.data
-        arr = asarray(data, dtype=dtype)
-        _check_dtype(arr, requires_grad)
+        backend = None if type(data) is np.ndarray else _backends.backend_of(data)
+        if backend is None:
+            arr = asarray(data, dtype=dtype)
+            _check_dtype(arr, requires_grad)
+            self._foreign = None
+        else:
+            arr = data if dtype is None else backend.astype(data, dtype)
+            _check_foreign_dtype(backend, arr, requires_grad)
+            self._foreign = _backends.ForeignData(backend)
         self._data = arr
         self._grad = None
         self._node = None
@@ -90,9 +108,12 @@ class Tensor:
             _current_recorder().born(self)  # type: ignore[union-attr]
 
     @classmethod
-    def _from_node(cls, data: NDArray[Any], node: Node | None) -> Tensor:
+    def _from_node(
+        cls, data: NDArray[Any], node: Node | None, foreign: _backends.ForeignData | None = None
+    ) -> Tensor:
         t = object.__new__(cls)
         t._data = data
+        t._foreign = foreign
         t._grad = None
         t._node = node
         t._owned = None
@@ -110,8 +131,8 @@ class Tensor:
         copy becomes the Tensor's array from then on.
         """
         data = self._data
-        if type(data) is TracedArray:  # inside ag.compile's trace: no guards, no copies
-            return data
+        if type(data) is TracedArray or self._foreign is not None:
+            return data  # a trace's array, or another library's: no guards, no copies
         if self._owned is data:
             self._owned = None
             # A graph that saved it (a node's output or input, a view's base) may read it
@@ -155,7 +176,10 @@ class Tensor:
                 "Tensor out of the graph"
             )
         if value and self._node is None:
-            _check_dtype(self._data, True)
+            if self._foreign is None:
+                _check_dtype(self._data, True)
+            else:
+                _check_foreign_dtype(self._foreign.backend, self._data, True)
             self._node = _graph.leaf_node(self)
         elif not value:
             self._node = None
@@ -175,6 +199,8 @@ class Tensor:
 
     @property
     def size(self) -> int:
+        if self._foreign is not None:  # torch's size is a method
+            return math.prod(self._data.shape)
         return self._data.size
 
     @property
@@ -190,10 +216,18 @@ class Tensor:
         return len(self._data)
 
     def __repr__(self) -> str:
-        body = np.array2string(self._data, separator=", ", prefix="Tensor(")
-        extra = ""
-        if self._data.dtype not in (np.float64, np.int64, np.bool_):
-            extra += f", dtype={self._data.dtype}"
+        foreign = self._foreign
+        if foreign is not None:
+            body = np.array2string(
+                foreign.backend.to_numpy(self._data), separator=", ", prefix="Tensor("
+            )
+            extra = f", dtype={self._data.dtype}, library={foreign.backend.library}, "
+            extra += f"device={foreign.backend.device}"
+        else:
+            body = np.array2string(self._data, separator=", ", prefix="Tensor(")
+            extra = ""
+            if self._data.dtype not in (np.float64, np.int64, np.bool_):
+                extra += f", dtype={self._data.dtype}"
         if self._node is not None:
             extra += ", requires_grad=True" if self.is_leaf else f", grad_fn=<{self._node.name}>"
         return f"Tensor({body}{extra})"
@@ -227,13 +261,18 @@ class Tensor:
                 "produced it had requires_grad=True)"
             )
         if grad is None:
-            if self._data.size != 1:
+            if self.size != 1:
                 raise ValueError(
                     f"backward: grad can be omitted only for a one-element Tensor, but this one "
                     f"has shape {self.shape}; pass grad= of that shape"
                 )
-            seed = np.empty(self._data.shape, self._data.dtype)
-            seed.fill(1)
+            if self._foreign is not None:
+                seed = self._foreign.backend.ones(self._data.shape, self._data.dtype)
+            else:
+                seed = np.empty(self._data.shape, self._data.dtype)
+                seed.fill(1)
+        elif self._foreign is not None:
+            seed = self._foreign_seed(grad)
         else:
             seed = grad._data if isinstance(grad, Tensor) else asarray(grad)
             if seed.shape != self.shape:
@@ -245,6 +284,24 @@ class Tensor:
             if seed.dtype != self.dtype:
                 seed = seed.astype(self.dtype)
         _graph.backprop(node, seed, retain_graph=retain_graph)
+
+    def _foreign_seed(self, grad: Any) -> Any:
+        assert self._foreign is not None
+        backend = self._foreign.backend
+        seed = grad._data if isinstance(grad, Tensor) else grad
+        if _backends.backend_of_call((seed,)) is not backend:
+            raise TypeError(
+                f"backward: grad must be an array of {backend.library} on {backend.device}, "
+                f"like the Tensor's data; got {type(seed).__name__}"
+            )
+        if tuple(seed.shape) != tuple(self.shape):
+            raise ValueError(
+                f"backward: grad has shape {tuple(seed.shape)}, but the Tensor has shape "
+                f"{self.shape}"
+            )
+        if seed.dtype != self.dtype:
+            seed = backend.astype(seed, self.dtype)
+        return seed
 
     def retain_grad(self) -> None:
         """Keep ``.grad`` on this non-leaf Tensor when ``backward`` passes through it."""
@@ -268,15 +325,19 @@ class Tensor:
     def detach(self) -> Tensor:
         """A Tensor with the same data (not copied) and no graph."""
         data = self.data  # the array is handed out (a graph's own result is copied first)
-        return Tensor._from_node(self._data if type(data) is SavedArray else data, None)
+        return Tensor._from_node(
+            self._data if type(data) is SavedArray else data, None, self._foreign
+        )
 
     def numpy(self) -> NDArray[Any]:
-        """The data as a NumPy array (not copied)."""
+        """The data as a NumPy array (not copied); another library's array is copied to the host."""
+        if self._foreign is not None:
+            return self._foreign.backend.to_numpy(self._data)
         return self.data
 
     def tolist(self) -> Any:
         """The data as (nested) Python lists of Python scalars, like ``ndarray.tolist``."""
-        return self._data.tolist()
+        return self.numpy().tolist() if self._foreign is not None else self._data.tolist()
 
     def item(self) -> Any:
         """The single element as a Python scalar."""
@@ -284,9 +345,15 @@ class Tensor:
             raise ValueError(
                 f"item: only one-element Tensors convert, this one has shape {self.shape}"
             )
-        return self._data.item()
+        return self.numpy().item() if self._foreign is not None else self._data.item()
 
     def __array__(self, dtype: DTypeLike | None = None, copy: bool | None = None) -> NDArray[Any]:
+        if self._foreign is not None:
+            raise TypeError(
+                f"NumPy was asked to convert a Tensor of {self._foreign.backend.library} data "
+                f"(shape {self.shape}) into a NumPy array; autograd_lite moves data between "
+                "libraries only when asked: call .numpy()"
+            )
         if type(self._data) is TracedArray:
             raise TraceError(
                 f"np.asarray() of a traced Tensor (shape {self.shape}) at "
@@ -382,6 +449,9 @@ class Tensor:
                 "recorded; do it inside 'with ag.no_grad():' (an update), or write "
                 f"'t = t {symbol[0]} other' (a new op in the graph)"
             )
+        if self._foreign is not None:
+            self._inplace_foreign(ufunc, other, symbol)
+            return self
         data = self.data
         if not data.flags.writeable:
             raise ValueError(
@@ -395,6 +465,30 @@ class Tensor:
             message = f"in-place '{symbol}' on a Tensor of shape {self.shape}: {exc}"
             raise (TypeError if isinstance(exc, TypeError) else ValueError)(message) from exc
         return self
+
+    def _inplace_foreign(self, ufunc: np.ufunc, other: Any, symbol: str) -> None:
+        """In-place arithmetic on another library's array: written in place, and counted.
+
+        Nothing there can be made read-only, so the edit bumps the version count that the
+        graphs which saved this array check when they run backward.
+        """
+        foreign = self._foreign
+        assert foreign is not None
+        backend = foreign.backend
+        if _backends.backend_of_call((self, other)) is not backend:
+            raise TypeError(f"in-place '{symbol}': other is not a {backend.library} array")
+        data = self._data
+        try:
+            new = getattr(backend.np, ufunc.__name__)(data, _plain(other))
+            if new.dtype != data.dtype:
+                if not backend.xp.can_cast(new.dtype, data.dtype):
+                    raise TypeError(f"cannot cast {new.dtype} to {data.dtype}")
+                new = backend.astype(new, data.dtype)
+            data[...] = new
+        except (TypeError, ValueError) as exc:
+            message = f"in-place '{symbol}' on a Tensor of shape {self.shape}: {exc}"
+            raise (TypeError if isinstance(exc, TypeError) else ValueError)(message) from exc
+        foreign.version += 1
 
     def __iadd__(self, other: Any) -> Tensor:
         return self._inplace(np.add, other, "+=")

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _mode
+from . import _backends, _mode
 from ._arrays import asarray
 from ._graph import Node, backprop
 from ._ops_join import stack
@@ -48,6 +48,9 @@ def _variable(x: Any) -> Tensor:
     """A fresh variable to differentiate with respect to, still connected to ``x``'s graph."""
     if isinstance(x, Tensor) and x._node is not None:
         return _identity(x)
+    foreign = _backends.backend_of_call((x,))
+    if foreign is not None:  # another library's array: its own dtype rules
+        return Tensor(x.data if isinstance(x, Tensor) else x, requires_grad=True)
     data = x.data if isinstance(x, Tensor) else asarray(x)
     if data.dtype.kind in "biu":
         data = data.astype(np.float64)
@@ -95,12 +98,26 @@ def _gradients(out: Tensor, seed: Any, variables: list[Tensor], nested: bool) ->
     for v in variables:
         g = found.get(v._node)  # type: ignore[arg-type]
         if g is None:
-            g = np.zeros_like(v.data)
+            g = _zeros_like(v)
         if nested:
             grads.append(g if isinstance(g, Tensor) else Tensor(g))
+        elif v._foreign is not None:
+            grads.append(g.data if isinstance(g, Tensor) else g)
         else:
             grads.append(g.data if isinstance(g, Tensor) else asarray(g))
     return grads
+
+
+def _zeros_like(t: Tensor) -> Any:
+    if t._foreign is not None:
+        return t._foreign.backend.xp.zeros_like(t.data)
+    return np.zeros_like(t.data)
+
+
+def _ones_like(t: Tensor) -> Any:
+    if t._foreign is not None:
+        return t._foreign.backend.ones(t.shape, t.dtype)
+    return np.ones(t.shape, t.dtype)
 
 
 def _as_tensor_output(out: Any, name: str) -> Tensor:
@@ -156,7 +173,7 @@ def value_and_grad(
                 f"grad: f must return one element, got shape {out.shape}; use ag.jacobian "
                 "for functions with several outputs"
             )
-        grads = _gradients(out, np.ones(out.shape, out.dtype), variables, nested)
+        grads = _gradients(out, _ones_like(out), variables, nested)
         grouped = _regroup(grads, structures)
         value = out if nested else out.data
         return value, grouped[0] if single else tuple(grouped)

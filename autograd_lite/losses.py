@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import asarray, is_traced, runtime_check
+from ._arrays import asarray, dtype_kind, is_traced, runtime_check
 from ._ops_elementwise import absolute, log, maximum, minimum, sigmoid, sigmoid_from_exp
 from ._ops_math import logaddexp
 from ._ops_nn import log_softmax, softmax
@@ -70,16 +70,18 @@ def _float_input(op: str, x: Any) -> Tensor:
         t = x if isinstance(x, Tensor) else Tensor(x)
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"{op}: {exc}") from exc
-    if t._data.dtype.kind != "f":
+    if dtype_kind(t._data.dtype) != "f":
         raise TypeError(f"{op}: expects floating-point input, got dtype {t._data.dtype}")
     return t
 
 
 def _targets_like(op: str, inputs: Tensor, targets: Any) -> Any:
     """Targets checked against the inputs' shape and converted to the inputs' float dtype."""
+    if not isinstance(targets, Tensor) and inputs._foreign is not None:
+        targets = Tensor(targets)  # the same library, or an error that says so
     data = targets._data if isinstance(targets, Tensor) else asarray(targets)
     dtype = data.dtype
-    if dtype.kind not in "biuf":
+    if dtype_kind(dtype) not in "biuf":
         raise TypeError(f"{op}: targets must be real numbers, got dtype {dtype}")
     expected = inputs._data
     if data.shape != expected.shape:

@@ -153,7 +153,9 @@ def test_every_mode_switch_is_undone_in_the_count_that_ops_read_first() -> None:
     # count, or ops would skip the look; errors and other threads included.
     from autograd_lite import _mode
 
-    assert len(_mode.unusual) == 0
+    # Once another library's array has been in a Tensor, one entry stays for good.
+    base = int(_mode.state.foreign)
+    assert len(_mode.unusual) == base
     w = ag.Tensor([1.0, 4.0], requires_grad=True)
 
     @ag.primitive
@@ -163,35 +165,35 @@ def test_every_mode_switch_is_undone_in_the_count_that_ops_read_first() -> None:
     failing.defvjp(lambda g, out, x: 1 / 0)
     try:
         with ag.no_grad():
-            assert len(_mode.unusual) == 1
+            assert len(_mode.unusual) == base + 1
             assert not (w * 2).requires_grad
             with ag.enable_grad():
-                assert len(_mode.unusual) == 0
+                assert len(_mode.unusual) == base
                 assert (w * 2).requires_grad
             raise KeyError("leave the block by an error")
     except KeyError:
         pass
-    assert len(_mode.unusual) == 0
+    assert len(_mode.unusual) == base
     try:
         failing(w).sum().backward()
     except ZeroDivisionError:
         pass
-    assert len(_mode.unusual) == 0
+    assert len(_mode.unusual) == base
     with ag.no_grad():
         w2 = ag.Tensor([2.0], requires_grad=True)
         with ag.enable_grad():
             y = (w2 * w2).sum()
         y.backward()  # a backward pass inside no_grad leaves it on
         assert not ag.is_grad_enabled() and not (w * 2).requires_grad
-        assert len(_mode.unusual) == 1
+        assert len(_mode.unusual) == base + 1
     np.testing.assert_array_equal(w2.grad, [4.0])
     with ag.detect_anomaly():
-        assert len(_mode.unusual) == 1
+        assert len(_mode.unusual) == base + 1
         ag.sqrt(w).sum().backward()
-    assert len(_mode.unusual) == 0
+    assert len(_mode.unusual) == base
     ag.grad(lambda x: (x * x).sum())(w)
     ag.no_grad()(lambda: w * 2)()
-    assert len(_mode.unusual) == 0
+    assert len(_mode.unusual) == base
 
     inside = threading.Event()
     done = threading.Event()
@@ -200,16 +202,16 @@ def test_every_mode_switch_is_undone_in_the_count_that_ops_read_first() -> None:
         with ag.no_grad():
             inside.set()
             assert done.wait(TIMEOUT)
-            return len(_mode.unusual)
+            return len(_mode.unusual) - base
 
     def recording() -> bool:
         assert inside.wait(TIMEOUT)
-        seen = len(_mode.unusual) == 1 and (w * 2).requires_grad
+        seen = len(_mode.unusual) == base + 1 and (w * 2).requires_grad
         done.set()
         return seen
 
     assert run_threads([quiet, recording]) == [1, True]
-    assert len(_mode.unusual) == 0
+    assert len(_mode.unusual) == base
 
 
 def test_anomaly_mode_entered_inside_a_vjp_outlives_the_backward_pass() -> None:
@@ -232,10 +234,10 @@ def test_anomaly_mode_entered_inside_a_vjp_outlives_the_backward_pass() -> None:
     x = ag.Tensor([1.0, 2.0], requires_grad=True)
     try:
         enters_anomaly_mode(x).sum().backward()
-        assert _mode.state.anomaly and len(_mode.unusual) == 1
+        assert _mode.state.anomaly and len(_mode.unusual) == 1 + int(_mode.state.foreign)
         with pytest.raises(ag.errors.AnomalyError, match="op 'log'"):
             ag.log(ag.Tensor([0.0]))
     finally:
         assert next(block, "left") == "left"  # the generator leaves its block
-    assert not _mode.state.anomaly and len(_mode.unusual) == 0
+    assert not _mode.state.anomaly and len(_mode.unusual) == int(_mode.state.foreign)
     np.testing.assert_array_equal(x.grad, [1.0, 1.0])
