@@ -47,6 +47,18 @@ def dtype_kind(dtype: Any) -> str:
     return kind_of(dtype)
 
 
+@_standard("sum")
+def array_sum(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
+    """``a.sum(axis=axis, keepdims=keepdims)``."""
+    return a.sum(axis=axis, keepdims=keepdims)
+
+
+@_standard("times_mask")
+def times_mask(g: Any, mask: Any) -> Any:
+    """``g * mask`` for a boolean ``mask`` (which the standard does not multiply)."""
+    return g * mask
+
+
 @_standard("is_float")
 def is_float(dtype: Any) -> bool:
     """Whether ``dtype`` is a real floating-point dtype."""

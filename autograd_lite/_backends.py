@@ -299,6 +299,7 @@ class NumpyNames:
         self.reshape = _tensor_aware(
             "reshape", lambda a, shape: xp.reshape(a, tuple(shape)), method=True
         )
+        self.times_mask = lambda g, mask: g * xp.astype(_data_of(mask), g.dtype)
         self.is_float = lambda dtype: bool(xp.isdtype(dtype, "real floating"))
         self.shape = lambda a: tuple(a.shape)
         self.ndim = lambda a: a.ndim
@@ -333,6 +334,11 @@ class NumpyNames:
                 value = _tensor_aware(name, value)
         setattr(self, name, value)  # found once per name
         return value
+
+
+def _data_of(x: Any) -> Any:
+    """A Tensor's array (a mask, which carries no gradient); anything else as it is."""
+    return x._data if isinstance(x, _tensor.Tensor) else x
 
 
 def _tensor_aware(name: str, fn: Callable[..., Any], method: bool = False) -> Callable[..., Any]:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import _dispatch
-from ._arrays import asarray, is_float
+from ._arrays import asarray, is_float, times_mask
 from ._primitive import Primitive, primitive
 
 exp: Primitive = primitive(np.exp)
@@ -61,7 +61,7 @@ def relu(x):  # type: ignore[no-untyped-def]
     return np.maximum(x, 0)
 
 
-relu.defvjp(lambda g, out, x: g * (x > 0))
+relu.defvjp(lambda g, out, x: times_mask(g, x > 0))
 
 
 @primitive

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._arrays import array_sum
 from ._ops_elementwise import exp
 from ._primitive import primitive
 
@@ -15,7 +16,7 @@ def softmax(x, axis=-1):  # type: ignore[no-untyped-def]
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
-softmax.defvjp(lambda g, out, x, axis=-1: out * (g - (g * out).sum(axis=axis, keepdims=True)))
+softmax.defvjp(lambda g, out, x, axis=-1: out * (g - array_sum(g * out, axis, True)))
 
 
 @primitive
@@ -25,4 +26,4 @@ def log_softmax(x, axis=-1):  # type: ignore[no-untyped-def]
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
-log_softmax.defvjp(lambda g, out, x, axis=-1: g - exp(out) * g.sum(axis=axis, keepdims=True))
+log_softmax.defvjp(lambda g, out, x, axis=-1: g - exp(out) * array_sum(g, axis, True))

@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _dispatch
 from ._arrays import asarray
+from ._arrays import reshape as array_reshape
 from ._primitive import primitive
 
 
@@ -17,7 +18,7 @@ def reshape(x, shape):  # type: ignore[no-untyped-def]
     return np.reshape(x, shape)
 
 
-reshape.defvjp(lambda g, out, x, shape: g.reshape(x.shape))
+reshape.defvjp(lambda g, out, x, shape: array_reshape(g, x.shape))
 
 
 @primitive
