@@ -156,7 +156,29 @@ class Backend:
                     namespace[name] = self.np
                 elif type(value) is types.FunctionType and _ours(value):
                     namespace[name] = self.function(value)
+                else:  # a module-level alias of a NumPy function (``_add_reduce = np.add.reduce``)
+                    alias = self._numpy_alias(value)
+                    if alias is not None:
+                        namespace[name] = alias
         return namespace
+
+    def _numpy_alias(self, value: Any) -> Any:
+        """This library's counterpart of a NumPy ufunc, ufunc method or function; else None."""
+        owner = getattr(value, "__self__", None)
+        try:
+            if isinstance(value, np.ufunc):
+                return getattr(self.np, value.__name__)
+            if isinstance(owner, np.ufunc):  # np.add.reduce and the like
+                return getattr(getattr(self.np, owner.__name__), value.__name__)
+            if (
+                callable(value)
+                and not isinstance(value, type)
+                and getattr(value, "__module__", "").startswith("numpy")
+            ):
+                return getattr(self.np, value.__name__)
+        except AttributeError:
+            return None  # no counterpart: a call converts, and the op's result check refuses it
+        return None
 
     def forward_of(self, fun: Any) -> Callable[..., Any]:
         """The forward of a primitive for this library."""
@@ -307,6 +329,13 @@ class NumpyNames:
 
     def arange(self, *args: Any, dtype: Any = None) -> Any:
         return self._backend.xp.arange(*args, dtype=dtype, device=self._backend.device)
+
+    def zeros_like(self, a: Any, dtype: Any = None, shape: Any = None) -> Any:
+        xp = self._backend.xp
+        if shape is None:
+            return xp.zeros_like(a, dtype=dtype)
+        dtype = a.dtype if dtype is None else dtype
+        return xp.zeros(tuple(shape), dtype=dtype, device=self._backend.device)
 
     def transpose(self, a: Any, axes: Any = None) -> Any:
         if axes is None:

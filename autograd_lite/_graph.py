@@ -199,7 +199,7 @@ def _fit_foreign(backend: Any, g: Any, parent: Node, node: Node, argnum: int) ->
     if isinstance(g, _tensor.Tensor):
         g = g._data
     if not isinstance(g, backend.array_type):
-        if not isinstance(g, (bool, int, float)):
+        if not isinstance(g, (bool, int, float)) or isinstance(g, np.generic):
             raise TypeError(
                 f"the VJP of op '{node.name}' for input {argnum} returned a "
                 f"{type(g).__name__} for {backend.library} inputs; it uses a NumPy function "

@@ -551,7 +551,7 @@ def _foreign_result(name: str, backend: _backends.Backend, value: Any, inputs: l
     """An op's result for another library's inputs: an array of that library, or an error."""
     if isinstance(value, backend.array_type):
         return value
-    if isinstance(value, (bool, int, float)):
+    if isinstance(value, (bool, int, float)) and not isinstance(value, np.generic):
         return backend.xp.asarray(value, device=backend.device)
     raise TypeError(
         f"{name}: computed a {type(value).__module__}.{type(value).__name__} from "

@@ -32,7 +32,22 @@ def main(argv: list[str] | None = None) -> int:
         default="keep",
         help="keep freed memory in glibc's allocator (default), or leave its defaults",
     )
+    parser.add_argument(
+        "--backend",
+        metavar="LIBRARY",
+        help="instead of the CPU table: the post's training step on arrays of LIBRARY "
+        "(cupy, torch, array_api_strict) against the same step hand-written in it",
+    )
     args = parser.parse_args(argv)
+    if args.backend:
+        from . import backends
+
+        rows = backends.rows(args.backend, quick=args.quick)
+        print(backends.format_rows(rows))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump({"backend": args.backend, "rows": rows}, f, indent=1)
+        return 0
     malloc = args.malloc
     if malloc == "keep" and not runner.keep_freed_memory():
         malloc = "default (keep is not supported by this C library)"
