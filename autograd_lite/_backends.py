@@ -337,6 +337,13 @@ class NumpyNames:
         dtype = a.dtype if dtype is None else dtype
         return xp.zeros(tuple(shape), dtype=dtype, device=self._backend.device)
 
+    def full_like(self, a: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> Any:
+        xp = self._backend.xp
+        if shape is None:
+            return xp.full_like(a, fill_value, dtype=dtype)
+        dtype = a.dtype if dtype is None else dtype
+        return xp.full(tuple(shape), fill_value, dtype=dtype, device=self._backend.device)
+
     def transpose(self, a: Any, axes: Any = None) -> Any:
         if axes is None:
             axes = tuple(range(a.ndim - 1, -1, -1))

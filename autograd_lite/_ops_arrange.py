@@ -23,6 +23,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import _dispatch, _mode
+from ._arrays import dtype_kind
 from ._ops_elementwise import where
 from ._ops_join import concatenate, stack
 from ._ops_reduce import broadcast_to, sum
@@ -178,7 +179,12 @@ def repeat(a: Any, repeats: Any, axis: int | None = None) -> Any:
     axis = normalize_axis_index(axis, len(shape))
     n = shape[axis]
     counts = np.asarray(repeats)
-    if counts.size == 1 and counts.ndim <= 1 and counts.dtype.kind in "iu" and counts.min() >= 0:
+    if (
+        counts.size == 1
+        and counts.ndim <= 1
+        and dtype_kind(counts.dtype) in "iu"
+        and counts.min() >= 0
+    ):
         r = int(counts.reshape(()))
         before, after = shape[: axis + 1], shape[axis + 1 :]
         copies = broadcast_to(reshape(a, (*before, 1, *after)), (*before, r, *after))
@@ -294,7 +300,7 @@ def _pad_pairs(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
             seq[ax] = (width, width) if isinstance(width, int) else tuple(width)
         pad_width = seq
     widths = np.asarray(pad_width)
-    if widths.dtype.kind != "i":
+    if dtype_kind(widths.dtype) != "i":
         raise TypeError("`pad_width` must be of integral type.")
     pairs = np.broadcast_to(widths, (ndim, 2))
     if widths.size and widths.min() < 0:  # as given: a 0-d input has no pairs to check

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import _dispatch
-from ._arrays import asarray, is_float, times_mask
+from ._arrays import asarray, dtype_kind, is_float, times_mask
 from ._primitive import Primitive, primitive
 
 exp: Primitive = primitive(np.exp)
@@ -40,7 +40,7 @@ def sigmoid(x):  # type: ignore[no-untyped-def]
     """
     x = asarray(x)
     if not is_float(x.dtype):
-        if x.dtype.kind not in "biu":
+        if dtype_kind(x.dtype) not in "biu":
             raise TypeError(f"expects a real input, got dtype {x.dtype}")
         # The float type np.exp would use; -|x| of an unsigned integer would wrap around.
         x = x.astype(np.result_type(x.dtype, np.float16))

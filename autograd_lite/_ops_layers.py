@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import asarray, is_traced
+from ._arrays import asarray, dtype_kind, is_traced
 from ._ops_arith import matmul, multiply
 from ._ops_arrange import repeat
 from ._ops_elementwise import exp, sigmoid, sqrt, tanh, where
@@ -70,7 +70,7 @@ def _shape(x: Any) -> tuple[int, ...]:
 def _real(x: Any) -> Any:
     """``x`` as a float array: integers and booleans become float64."""
     x = asarray(x)
-    kind = x.dtype.kind
+    kind = dtype_kind(x.dtype)
     if kind == "f":
         return x
     if kind in "biu":
@@ -571,7 +571,7 @@ def _running_stat(name: str, value: Any, channels: int) -> None:
             f"batch_norm: {name} must be a NumPy array (updated in place in training mode), "
             f"got {type(value).__name__}"
         )
-    if value.dtype.kind != "f" or not value.flags.writeable:
+    if dtype_kind(value.dtype) != "f" or not value.flags.writeable:
         raise TypeError(f"batch_norm: {name} must be a writeable float array, got {value.dtype}")
     if value.shape != (channels,):
         raise ValueError(
@@ -699,7 +699,7 @@ def batch_norm(
                     f"batch_norm: {name} of shape {_shape(stat)} does not match the "
                     f"input's {channels} channels (input of shape {tuple(x.shape)})"
                 )
-            if not isinstance(stat, Tensor) and x.dtype.kind == "f":
+            if not isinstance(stat, Tensor) and dtype_kind(x.dtype) == "f":
                 stat = asarray(stat, dtype=x.dtype)
             stats.append(reshape(stat, per_channel))
         y = ((x if isinstance(x, Tensor) else Tensor(x)) - stats[0]) / sqrt(stats[1] + e)
@@ -791,7 +791,7 @@ def dropout(
     x = _as_input(input)
     if not training:
         return x if isinstance(x, Tensor) else Tensor(x)
-    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    dtype = x.dtype if dtype_kind(x.dtype) == "f" else np.dtype(np.float64)
     # An int seed is kept as the seed: each call (and each run of a compiled program)
     # starts a new generator from it, as a Generator is drawn from again and again.
     source = int(rng) if isinstance(rng, (int, np.integer)) else generator
@@ -930,7 +930,7 @@ def embedding(
         )
     n = int(w.shape[0])
     indices = _values(input)
-    if indices.dtype.kind not in "iu":
+    if dtype_kind(indices.dtype) not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
     if indices.size and not is_traced(indices):
         bad = indices[(indices < 0) | (indices >= n)]
@@ -1081,10 +1081,10 @@ def scaled_dot_product_attention(
                 f"scores' shape {tuple(scores.shape)} (..., L, S)"
             )
         values = _values(mask)
-        if values.dtype.kind == "b":
+        if dtype_kind(values.dtype) == "b":
             scores = where(values, scores, -np.inf)
             dead = ~np.any(values, axis=-1, keepdims=True)
-        elif values.dtype.kind == "f":
+        elif dtype_kind(values.dtype) == "f":
             if not isinstance(mask, Tensor):
                 mask = values.astype(scores.dtype, copy=False)
             scores = scores + mask

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from . import _dispatch
-from ._arrays import asarray, is_traced
+from ._arrays import asarray, dtype_kind, is_traced
 from ._ops_shape import getitem, reshape
 from ._primitive import Primitive
 from ._tensor import Tensor
@@ -39,7 +39,7 @@ def _values(a: Any) -> Any:
 
 def _integer_indices(indices: Any, name: str) -> Any:
     idx = _values(indices)
-    if idx.dtype.kind not in "iu":
+    if dtype_kind(idx.dtype) not in "iu":
         raise IndexError(f"{name}: indices must be an integer array, got dtype {idx.dtype}")
     return idx
 
@@ -92,9 +92,9 @@ def take(
     if out is not None:
         raise TypeError("take: out= is not supported; the result is a new Tensor")
     idx = _values(indices)
-    if idx.dtype.kind == "b":  # np.take casts booleans to 0 and 1; they are not a mask
+    if dtype_kind(idx.dtype) == "b":  # np.take casts booleans to 0 and 1; they are not a mask
         idx = idx.astype(np.intp)
-    elif idx.dtype.kind not in "iu":
+    elif dtype_kind(idx.dtype) not in "iu":
         raise TypeError(f"take: indices must be integers, got dtype {idx.dtype}")
     if axis is None:
         a, axis = reshape(a, (-1,)), 0
@@ -186,7 +186,7 @@ def partition(
 def _index_add_forward(x, index, values):  # type: ignore[no-untyped-def]
     out = asarray(x).copy()
     kind = asarray(values).dtype.kind
-    if kind == "c" and out.dtype.kind != "c":  # np.add.at would drop the imaginary part
+    if kind == "c" and dtype_kind(out.dtype) != "c":  # np.add.at would drop the imaginary part
         raise TypeError(f"cannot add complex values to x of dtype {out.dtype}")
     np.add.at(out, index, values)
     return out

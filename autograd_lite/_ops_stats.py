@@ -29,7 +29,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from . import _dispatch
-from ._arrays import asarray, runtime_check
+from ._arrays import asarray, dtype_kind, runtime_check
 from ._ops_arith import divide, multiply, subtract
 from ._ops_elementwise import where
 from ._ops_join import concatenate
@@ -248,9 +248,9 @@ def logsumexp(x, axis=None, keepdims=False):  # type: ignore[no-untyped-def]
     along the reduced axes.
     """
     x = asarray(x)
-    if x.dtype.kind in "biu":  # in floating point, as np.exp computes them: x - top wraps
+    if dtype_kind(x.dtype) in "biu":  # in floating point, as np.exp computes them: x - top wraps
         x = x.astype(np.result_type(x.dtype, np.float16))
-    elif x.dtype.kind == "c":
+    elif dtype_kind(x.dtype) == "c":
         raise TypeError("complex input is not supported, as by NumPy's logaddexp")
     top = np.max(x, axis=axis, keepdims=True)
     top = np.where(np.isfinite(top), top, 0)  # lanes of -inf or inf: no shift
@@ -306,7 +306,7 @@ def average(
         total: Any = Tensor(np.full(avg.shape, a.size / builtins.max(avg.size, 1), avg.dtype))
     else:
         w = weights if isinstance(weights, Tensor) else asarray(weights)
-        if a.dtype.kind in "biu":
+        if dtype_kind(a.dtype) in "biu":
             dtype = np.result_type(a.dtype, w.dtype, "f8")
         else:
             dtype = np.result_type(a.dtype, w.dtype)

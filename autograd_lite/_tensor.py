@@ -148,6 +148,9 @@ class Tensor:
 
     @data.setter
     def data(self, value: NDArray[Any]) -> None:
+        # Another library's array may replace the data (a model moved to a GPU).
+        backend = None if type(value) is np.ndarray else _backends.backend_of(value)
+        self._foreign = None if backend is None else _backends.ForeignData(backend)
         self._data = value
         self._owned = None
 

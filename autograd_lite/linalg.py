@@ -32,7 +32,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from . import _dispatch
-from ._arrays import asarray
+from ._arrays import asarray, dtype_kind
 from ._ops_elementwise import absolute, maximum, sqrt, where
 from ._ops_reduce import max as _max
 from ._ops_reduce import min as _min
@@ -354,10 +354,10 @@ def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> T
     """
     if not isinstance(x, Tensor):
         x = Tensor(asarray(x))
-    if x.dtype.kind not in "fc":
+    if dtype_kind(x.dtype) not in "fc":
         x = astype(x, np.float64)
     nd = x.ndim
-    if x.dtype.kind == "c":
+    if dtype_kind(x.dtype) == "c":
         # Every norm but the spectral ones is the norm of |x| (NumPy's, real); those need
         # the conjugate transpose, which the Gram matrix below does not take.
         matrix = nd == 2 if axis is None else isinstance(axis, tuple) and len(axis) == 2

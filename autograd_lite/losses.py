@@ -108,7 +108,7 @@ def _reduced(loss: Tensor, reduction: str) -> Tensor:
 def _constant_weight(op: str, name: str, weight: Any, inputs: Tensor) -> Any:
     """``weight`` as an array of the inputs' dtype that broadcasts to their shape (a constant)."""
     data = weight._data if isinstance(weight, Tensor) else asarray(weight)
-    if data.dtype.kind not in "biuf":
+    if dtype_kind(data.dtype) not in "biuf":
         raise TypeError(f"{op}: {name} must be real numbers, got dtype {data.dtype}")
     shape = inputs._data.shape
     try:
@@ -549,7 +549,7 @@ def _class_weight(op: str, weight: Any, depth: int, dtype: Any) -> Any:
     if weight is None:
         return None
     data = weight._data if isinstance(weight, Tensor) else asarray(weight)
-    if data.dtype.kind not in "biuf":
+    if dtype_kind(data.dtype) not in "biuf":
         raise TypeError(f"{op}: weight must be real numbers, got dtype {data.dtype}")
     if data.shape != (depth,):
         raise ValueError(
@@ -560,7 +560,7 @@ def _class_weight(op: str, weight: Any, depth: int, dtype: Any) -> Any:
 
 def _index_targets(op: str, data: Any, shape: tuple[int, ...], axis: int) -> None:
     """Raise unless ``data`` are integer class indices of ``shape`` without ``axis``."""
-    if data.dtype.kind not in "iu":
+    if dtype_kind(data.dtype) not in "iu":
         raise TypeError(f"{op}: targets must be integer class indices, got dtype {data.dtype}")
     expected = shape[:axis] + shape[axis + 1 :]
     if data.shape != expected:
@@ -766,7 +766,7 @@ def cross_entropy(
     """
     if reduction not in _REDUCTIONS:
         _check_reduction("cross_entropy", reduction)
-    if type(logits) is not Tensor or logits._data.dtype.kind != "f":
+    if type(logits) is not Tensor or dtype_kind(logits._data.dtype) != "f":
         logits = _float_input("cross_entropy", logits)
     shape = logits._data.shape
     ndim = len(shape)
@@ -788,7 +788,7 @@ def cross_entropy(
     if weight is not None:
         weight = _class_weight("cross_entropy", weight, depth, logits.dtype)
     t_data = targets._data if isinstance(targets, Tensor) else asarray(targets)
-    if t_data.dtype.kind in "iu":
+    if dtype_kind(t_data.dtype) in "iu":
         _index_targets("cross_entropy", t_data, shape, axis)
         plain = weight is None and not eps and not 0 <= ignore_index < depth
         if plain and not is_traced(t_data):
@@ -805,7 +805,7 @@ def cross_entropy(
             log_probs = log_softmax(logits, axis=axis)
             return _nll("cross_entropy", log_probs, t_data, axis, weight, ignore_index, reduction)
         return _smoothed_cross_entropy(logits, t_data, axis, weight, ignore_index, eps, reduction)
-    if t_data.dtype.kind == "f":
+    if dtype_kind(t_data.dtype) == "f":
         targets = _targets_like("cross_entropy", logits, targets)
     else:
         raise TypeError(

@@ -13,7 +13,9 @@ leaves what it measured:
 3. ``no_host_transfer``: a training step of the post's network under
    ``cupyx.allow_synchronize(False)``, so a hidden copy to the host fails it (CuPy only).
 4. ``step_times``: the S/M/L steps of ``benchmarks/backends.py`` (GPU time on CuPy).
-5. ``memory_pool``: CuPy's memory pool after the steps (used and held bytes).
+5. ``models``: one step of an MLP, a small CNN and a transformer block on the library,
+   against the same step on NumPy (loss and every gradient).
+6. ``memory_pool``: CuPy's memory pool after the steps (used and held bytes).
 """
 
 from __future__ import annotations
@@ -111,6 +113,67 @@ def no_host_transfer(library: str) -> dict[str, Any]:
                 "where": traceback.format_exc(limit=-6)}  # fmt: skip
 
 
+def _models() -> dict[str, Any]:
+    nn = ag.nn
+    rng = np.random.default_rng(0)
+    return {
+        "mlp": (lambda: nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10)),
+                rng.normal(size=(16, 64)), rng.integers(0, 10, 16)),
+        "cnn": (lambda: nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                      nn.Flatten(), nn.Linear(8 * 4 * 4, 10)),
+                rng.normal(size=(16, 1, 8, 8)), rng.integers(0, 10, 16)),
+        "transformer block": (lambda: _Block(), rng.normal(size=(4, 6, 16)), None),
+    }  # fmt: skip
+
+
+class _Block(ag.nn.Module):
+    """A pre-norm transformer block (causal attention, GELU MLP), as in the tiny transformer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        nn = ag.nn
+        self.norm1, self.norm2 = nn.LayerNorm(16), nn.LayerNorm(16)
+        self.attention = nn.MultiheadAttention(16, 4, batch_first=True)
+        self.mlp = nn.Sequential(nn.Linear(16, 32), nn.GELU(), nn.Linear(32, 16))
+
+    def forward(self, x: Any) -> Any:
+        h = self.norm1(x)
+        x = x + self.attention(h, h, h, is_causal=True, need_weights=False)[0]
+        return x + self.mlp(self.norm2(x))
+
+
+def models(library: str) -> dict[str, Any]:
+    """One training step of each model on the library's arrays, against the NumPy step."""
+    xp = backends.namespace(library)
+    results: dict[str, Any] = {}
+    for name, (make, x, labels) in _models().items():
+        try:
+            losses = []
+            for lib in ("numpy", library):
+                model = make()
+                data = ag.Tensor(x) if lib == "numpy" else ag.Tensor(xp.asarray(x))
+                if lib != "numpy":
+                    for p in model.parameters():
+                        p.data = xp.asarray(p.data)
+                out = model(data)
+                if labels is None:
+                    loss = (out * out).mean()
+                else:
+                    t = labels if lib == "numpy" else xp.asarray(labels)
+                    loss = ag.cross_entropy(out, t)
+                loss.backward()
+                grads = [backends.host(p.grad) for p in model.parameters()]
+                losses.append((float(backends.host(loss.data)), grads))
+            (a, ga), (b, gb) = losses
+            same = abs(a - b) <= 1e-9 * abs(a) and all(
+                np.allclose(u, v, rtol=1e-8, atol=1e-12) for u, v in zip(ga, gb)
+            )
+            results[name] = {"ok": bool(same), "loss": [a, b]}
+        except Exception as exc:
+            results[name] = {"ok": False, "error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+    return results
+
+
 def memory_pool(library: str) -> dict[str, Any]:
     if library != "cupy":
         return {"skipped": "needs CuPy"}
@@ -132,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         ("conformance", lambda: conformance(args.library, args.quick)),
         ("scatter_add", lambda: scatter_add(args.library)),
         ("no_host_transfer", lambda: no_host_transfer(args.library)),
+        ("models", lambda: models(args.library)),
         ("step_times", lambda: backends.rows(args.library, quick=args.quick)),
         ("memory_pool", lambda: memory_pool(args.library)),
     ]

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
 
+from .._arrays import dtype_kind
 from .._tensor import Tensor
 
 
@@ -40,7 +41,7 @@ class Parameter(Tensor):
         self, data: ArrayLike, requires_grad: bool = True, dtype: DTypeLike | None = None
     ) -> None:
         super().__init__(data, requires_grad=requires_grad, dtype=dtype)
-        if self.data.dtype.kind != "f":
+        if dtype_kind(self.data.dtype) != "f":
             raise TypeError(f"Parameter: data must be floating point, got dtype {self.dtype}")
 
     def __repr__(self) -> str:
