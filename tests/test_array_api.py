@@ -100,6 +100,17 @@ def test_the_posts_network_on_other_installed_libraries(library: str) -> None:
         np.testing.assert_allclose(backends.host(grad), getattr(expected, "d" + name), rtol=1e-10)
 
 
+def test_a_result_converted_to_numpy_is_refused() -> None:
+    # A primitive of the user's, written with NumPy: NumPy converts the strict array.
+    @ag.primitive
+    def cube(x):  # type: ignore[no-untyped-def]
+        return np.power(x, 3)
+
+    cube.defvjp(lambda g, out, x: 3 * g * x * x)
+    with pytest.raises(TypeError, match=r"cube: computed a numpy\.ndarray from array_api_strict"):
+        cube(ag.Tensor(strict([1.0, 2.0]), requires_grad=True))
+
+
 def test_two_devices_in_one_op_raise() -> None:
     a = ag.Tensor(strict([1.0, 2.0]), requires_grad=True)
     b = ag.Tensor(strict([3.0, 4.0], device=xp.Device("device1")))
