@@ -47,10 +47,22 @@ def dtype_kind(dtype: Any) -> str:
     return kind_of(dtype)
 
 
-@_standard("sum")
+@_standard("array_sum")
 def array_sum(a: Any, axis: Any = None, keepdims: bool = False) -> Any:
     """``a.sum(axis=axis, keepdims=keepdims)``."""
     return a.sum(axis=axis, keepdims=keepdims)
+
+
+@_standard("copy")
+def array_copy(a: Any) -> Any:
+    """``a.copy()``."""
+    return a.copy()
+
+
+@_standard("astype")
+def as_dtype(a: Any, dtype: Any) -> Any:
+    """``a.astype(dtype)``."""
+    return a.astype(dtype)
 
 
 @_standard("times_mask")

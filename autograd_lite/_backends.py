@@ -321,6 +321,11 @@ class NumpyNames:
         self.reshape = _tensor_aware(
             "reshape", lambda a, shape: xp.reshape(a, tuple(shape)), method=True
         )
+        self.array_sum = _tensor_aware(
+            "sum", lambda a, axis=None, keepdims=False: xp.sum(a, axis=axis, keepdims=keepdims),
+            method=True,
+        )  # fmt: skip
+        self.astype = _tensor_aware("astype", xp.astype, method=True)
         self.times_mask = lambda g, mask: g * xp.astype(_data_of(mask), g.dtype)
         self.is_float = lambda dtype: bool(xp.isdtype(dtype, "real floating"))
         self.shape = lambda a: tuple(a.shape)
@@ -343,6 +348,12 @@ class NumpyNames:
             return xp.full_like(a, fill_value, dtype=dtype)
         dtype = a.dtype if dtype is None else dtype
         return xp.full(tuple(shape), fill_value, dtype=dtype, device=self._backend.device)
+
+    def var(self, a: Any, axis: Any = None, ddof: float = 0, keepdims: bool = False) -> Any:
+        return self._backend.xp.var(a, axis=axis, correction=ddof, keepdims=keepdims)
+
+    def std(self, a: Any, axis: Any = None, ddof: float = 0, keepdims: bool = False) -> Any:
+        return self._backend.xp.std(a, axis=axis, correction=ddof, keepdims=keepdims)
 
     def transpose(self, a: Any, axes: Any = None) -> Any:
         if axes is None:

@@ -17,7 +17,7 @@ def stack(*arrays, axis=0):  # type: ignore[no-untyped-def]
 @stack.defvjp_argnum
 def _stack_vjp(argnum, g, out, *arrays, axis=0):  # type: ignore[no-untyped-def]
     axis %= out.ndim
-    return g[(slice(None),) * axis + (argnum,)]
+    return g[(slice(None),) * axis + (argnum, Ellipsis)]
 
 
 @primitive
@@ -32,7 +32,7 @@ def _concatenate_vjp(argnum, g, out, *arrays, axis=0):  # type: ignore[no-untype
     # np.shape: an input may be a plain list or scalar rather than an array.
     start = sum(np.shape(a)[axis] for a in arrays[:argnum])
     stop = start + np.shape(arrays[argnum])[axis]
-    return g[(slice(None),) * axis + (slice(start, stop),)]
+    return g[(slice(None),) * axis + (slice(start, stop), Ellipsis)]
 
 
 # NumPy's own functions on Tensors run these ops (see _dispatch.py).

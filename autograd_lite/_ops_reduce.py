@@ -9,7 +9,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from . import _dispatch
-from ._arrays import asarray, reshape
+from ._arrays import array_copy, array_sum, as_dtype, asarray, reshape
 from ._primitive import primitive
 
 
@@ -49,7 +49,7 @@ def sum_to(x, shape):  # type: ignore[no-untyped-def]
     summed = np.sum(x, axis=axes, keepdims=True)
     # keepdims gives ``shape`` already unless leading axes were summed; a reshape is a view
     # of a temporary, which the op call cannot tell from an array the user holds.
-    return summed.reshape(shape).copy() if lead else summed
+    return array_copy(reshape(summed, shape)) if lead else summed
 
 
 broadcast_to.defvjp(lambda g, out, x, shape: sum_to(g, x.shape))
@@ -85,9 +85,9 @@ mean.defvjp(_mean_vjp)
 
 def _extremum_vjp(g, out, x, axis=None, keepdims=False):  # type: ignore[no-untyped-def]
     kept = _kept_shape(x.shape, axis)
-    hit = x == out.reshape(kept)
+    hit = as_dtype(x == reshape(out, kept), g.dtype)
     # Ties share the gradient evenly, so the result is the same however they are ordered.
-    return g.reshape(kept) * hit / hit.sum(axis=axis, keepdims=True)
+    return reshape(g, kept) * hit / array_sum(hit, axis, True)
 
 
 @primitive

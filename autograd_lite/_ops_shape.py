@@ -30,7 +30,7 @@ def transpose(x, axes=None):  # type: ignore[no-untyped-def]
 def _transpose_vjp(g, out, x, axes=None):  # type: ignore[no-untyped-def]
     if axes is None:
         return transpose(g)
-    return transpose(g, tuple(np.argsort(axes)))
+    return transpose(g, tuple(sorted(range(len(axes)), key=lambda i: axes[i] % len(axes))))
 
 
 transpose.defvjp(_transpose_vjp)
