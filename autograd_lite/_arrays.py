@@ -71,12 +71,6 @@ def times_mask(g: Any, mask: Any) -> Any:
     return g * mask
 
 
-@_standard("is_float")
-def is_float(dtype: Any) -> bool:
-    """Whether ``dtype`` is a real floating-point dtype."""
-    return bool(dtype.kind == "f")
-
-
 def asarray(x: Any, dtype: Any = None) -> Any:
     """``np.asarray(x, dtype)``, except that a traced array stays traced."""
     if type(x) is TracedArray:

@@ -178,7 +178,7 @@ def _fit(g: Any, parent: Node, node: Node, argnum: int, create_graph: bool) -> A
 
 def _fit_array(g: Any, parent: Node, node: Node, argnum: int) -> Any:
     """``_fit`` for a first-order pass: the gradient as an array of the input's shape and dtype."""
-    backend = node.prim.backend if node.prim is not None else None
+    backend = _library_of(node)
     if backend is not None:
         return _fit_foreign(backend, g, parent, node, argnum)
     if type(g) is not np.ndarray:
@@ -192,6 +192,11 @@ def _fit_array(g: Any, parent: Node, node: Node, argnum: int) -> Any:
     if g.dtype != parent.dtype:
         g = g.astype(parent.dtype)
     return g
+
+
+def _library_of(node: Node) -> Any:
+    """The Backend whose arrays ``node``'s op computed with; None for NumPy (and leaves)."""
+    return None if node.prim is None else node.prim.backend
 
 
 def _fit_foreign(backend: Any, g: Any, parent: Node, node: Node, argnum: int) -> Any:
@@ -211,8 +216,6 @@ def _fit_foreign(backend: Any, g: Any, parent: Node, node: Node, argnum: int) ->
         summed = backend.sum_to_shape(g, shape)
         if tuple(summed.shape) != shape:
             raise _unfit_error(tuple(g.shape), shape, node, argnum)
-        if summed.ndim == 0 and g.ndim == 0:
-            summed = backend.xp.broadcast_to(summed, shape)
         g = summed
     if g.dtype != parent.dtype:
         g = backend.astype(g, parent.dtype)
@@ -462,7 +465,7 @@ def _differentiable_vjp(
 
 def _check_finite(value: Any, node: Node, what: str) -> None:
     data = value._data if isinstance(value, _tensor.Tensor) else value
-    backend = node.prim.backend if node.prim is not None else None
+    backend = _library_of(node)
     finite = np.all(np.isfinite(data)) if backend is None else backend.all_finite(data)
     if not finite:
         raise AnomalyError(
@@ -474,7 +477,7 @@ def _check_finite(value: Any, node: Node, what: str) -> None:
 def _graph_inputs(node: Node) -> tuple[Any, list[Any]]:
     """The output and inputs of ``node`` as Tensors wired into the graph, for create_graph."""
     wrap = _tensor.Tensor._from_node
-    backend = node.prim.backend if node.prim is not None else None
+    backend = _library_of(node)
     foreign = None if backend is None else _backends.ForeignData(backend)
     args = list(node.args)  # type: ignore[arg-type]
     for parent, i in zip(node.parents, node.argnums):

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import _dispatch
-from ._arrays import asarray, dtype_kind, is_float, times_mask
+from ._arrays import asarray, dtype_kind, times_mask
 from ._primitive import Primitive, primitive
 
 exp: Primitive = primitive(np.exp)
@@ -39,7 +39,7 @@ def sigmoid(x):  # type: ignore[no-untyped-def]
     1 and 0 without warnings.
     """
     x = asarray(x)
-    if not is_float(x.dtype):
+    if dtype_kind(x.dtype) != "f":
         if dtype_kind(x.dtype) not in "biu":
             raise TypeError(f"expects a real input, got dtype {x.dtype}")
         # The float type np.exp would use; -|x| of an unsigned integer would wrap around.

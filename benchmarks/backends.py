@@ -80,13 +80,7 @@ def two_layer_pair(xp: Any, n0: int, n1: int, m: int, dtype: Any, lr: float = 0.
 
 def host(a: Any) -> np.ndarray:
     """A NumPy copy of an array of any library (or of a Tensor's data)."""
-    if isinstance(a, ag.Tensor):
-        return a.numpy()
-    if hasattr(a, "get"):  # CuPy
-        return a.get()  # type: ignore[no-any-return]
-    if hasattr(a, "cpu"):  # PyTorch
-        return a.cpu().numpy()  # type: ignore[no-any-return]
-    return np.asarray(a._array if hasattr(a, "_array") else a)
+    return (a if isinstance(a, ag.Tensor) else ag.Tensor(a)).numpy()
 
 
 def check(pair: StepPair, steps: int = 3, rtol: float = 1e-9) -> None:
