@@ -31,6 +31,16 @@ def _standard(name: str) -> Callable[[F], F]:
     return mark
 
 
+def on_host(f: F) -> F:
+    """Mark a helper that computes with NumPy on the host in every library's variant.
+
+    For small static arrays built from shapes alone (the positions a pad mode reads), which
+    a variant then moves to its library with ``np.asarray``.
+    """
+    f.__on_host__ = True  # type: ignore[attr-defined]
+    return f
+
+
 @_standard("reshape")
 def reshape(a: Any, shape: tuple[int, ...]) -> Any:
     """``a.reshape(shape)``."""
@@ -63,6 +73,37 @@ def array_copy(a: Any) -> Any:
 def as_dtype(a: Any, dtype: Any) -> Any:
     """``a.astype(dtype)``."""
     return a.astype(dtype)
+
+
+@_standard("index_into")
+def index_into(a: Any, index: Any) -> Any:
+    """``a[index]``, basic or advanced indexing (a variant spells some indices otherwise)."""
+    return a[index]
+
+
+@_standard("assign")
+def assign(a: Any, index: Any, values: Any) -> None:
+    """``a[index] = values``."""
+    a[index] = values
+
+
+@_standard("subtract_at")
+def subtract_at(a: Any, index: Any, values: Any) -> None:
+    """``a[index] -= values`` in place, for an index that names no element twice."""
+    a[index] -= values
+
+
+@_standard("read_only")
+def read_only(a: Any) -> Any:
+    """``a``, write-protected (other libraries have no flag for it: ``a`` as it is)."""
+    a.setflags(write=False)
+    return a
+
+
+@on_host
+def is_numpy_array(a: Any) -> bool:
+    """Whether ``a`` is a NumPy array (in every library's variant: NumPy's own test)."""
+    return isinstance(a, np.ndarray)
 
 
 @_standard("times_mask")

@@ -22,18 +22,22 @@ scatter-add, a finite check, the conversion to NumPy and a synchronisation for t
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
 from . import _mode, _tensor
+from ._numpy_names import NumpyNames
 
 # Set once, by the first array of another library that enters a Tensor: from then on the
 # ops look at their inputs' libraries.  Until then NumPy's path is the only one.
 in_use = False
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _NUMPY_SCALARS = (int, float, bool, complex, np.generic)
 
@@ -56,14 +60,23 @@ class Backend:
     # ---------------------------------------------------------------- the hooks
     def scatter_add(self, target: Any, index: Any, values: Any) -> None:
         """``target[index] += values`` with repeated indices adding up (``np.add.at``)."""
+        if isinstance(index, tuple) and index and index[-1] is Ellipsis:
+            index = index[:-1]  # the standard's explicit form of the same index
         if self.library == "cupy":
             import cupyx  # type: ignore[import-not-found]
 
             cupyx.scatter_add(target, index, values)
             return
         if self.library == "torch":
-            if not isinstance(index, tuple):
-                index = (index,)
+            found = array_axis(index)
+            if found is not None:  # index_put_ takes index tensors only: axis k goes first
+                k, array = found
+                view = target.movedim(k, 0)  # a view: the edit reaches the target
+                values = self.xp.broadcast_to(values, target[index].shape)
+                moved = values.movedim(tuple(range(k, k + array.ndim)), tuple(range(array.ndim)))
+                view.index_put_((array,), moved, accumulate=True)
+                return
+            index = index if isinstance(index, tuple) else (index,)
             values = self.xp.broadcast_to(values, target[index].shape)
             target.index_put_(index, values, accumulate=True)
             return
@@ -135,6 +148,12 @@ class Backend:
         if standard is not None:  # an ndarray method's helper: the library's function
             done = self._functions[f] = getattr(self.np, standard)
             return done  # type: ignore[no-any-return]
+        if getattr(f, "__on_host__", False) or not _ours(f):
+            return f
+        composite = getattr(f, "__composite__", None)
+        if composite is not None:  # a composite's dispatching wrapper: its body's variant
+            done = self._functions[f] = self.function(composite)
+            return done
         namespace = self._module_globals(f.__globals__)
         done = self._functions.get(f)  # made while the module's names were filled in
         if done is None:
@@ -154,8 +173,11 @@ class Backend:
             for name, value in module_globals.items():
                 if value is np:
                     namespace[name] = self.np
-                elif type(value) is types.FunctionType and _ours(value):
+                elif type(value) is types.FunctionType:
                     namespace[name] = self.function(value)
+                elif isinstance(value, functools._lru_cache_wrapper):
+                    # A cached helper runs uncached: its cache holds NumPy arrays.
+                    namespace[name] = self.function(cast(types.FunctionType, value.__wrapped__))
                 else:  # a module-level alias of a NumPy function (``_add_reduce = np.add.reduce``)
                     alias = self._numpy_alias(value)
                     if alias is not None:
@@ -198,219 +220,102 @@ class Backend:
 
 
 def _ours(f: types.FunctionType) -> bool:
-    return (f.__module__ or "").startswith("autograd_lite")
+    """Whether ``f`` is an op's code, written with ``np`` (the engine's own modules are not)."""
+    module = f.__module__ or ""
+    return module.startswith("autograd_lite") and module not in _ENGINE_MODULES
+
+
+_ENGINE_MODULES = frozenset({__name__, "autograd_lite._numpy_names"})
+
+
+def composite(f: F) -> F:
+    """Make ``f``, a function written over ops and ``np``, run on any library's arrays.
+
+    On NumPy (and until another library's array has entered a Tensor) ``f`` runs as it
+    is.  Given arrays or Tensors of another library, its variant runs: the same code with
+    ``np`` answered by that library (see :meth:`Backend.function`), so that the constants
+    and index arrays ``f`` builds are that library's too.
+    """
+
+    @functools.wraps(f)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if in_use:
+            backend = backend_of_call((*args, *kwargs.values()))
+            if backend is not None:
+                try:
+                    return backend.function(cast(types.FunctionType, f))(*args, **kwargs)
+                except AttributeError as exc:  # a NumPy name the library lacks
+                    raise TypeError(f"{f.__name__}: {exc}") from exc
+        return f(*args, **kwargs)
+
+    call.__composite__ = f  # type: ignore[attr-defined]
+    return call  # type: ignore[return-value]
 
 
 def _scatter_add_by_one_hot(backend: Backend, target: Any, index: Any, values: Any) -> None:
     """A scatter-add in the standard's own terms, for a library that has none.
 
-    Only an integer index array along the first axis: each target row receives the sum of
-    the rows of ``values`` whose index names it, as one product with a one-hot matrix.
+    One integer index array along one axis ``k`` (the other axes whole): each position of
+    axis ``k`` receives the sum of the slices of ``values`` whose index names it, as one
+    product with a one-hot matrix.
     """
     xp = backend.xp
-    if isinstance(index, tuple) and len(index) == 1:
-        index = index[0]
-    if isinstance(index, tuple) or not hasattr(index, "dtype"):
+    found = array_axis(index)
+    if found is None and _arrays_on_every_axis(index, target.ndim):
+        # Integer arrays on every axis: the same scatter on the flattened target.
+        strides = [math.prod(target.shape[k + 1 :]) for k in range(target.ndim)]
+        flat_index = sum(xp.astype(i, xp.int64) % n * s
+                         for i, n, s in zip(index, target.shape, strides))  # fmt: skip
+        flat = xp.reshape(target, (-1,))
+        _scatter_add_by_one_hot(backend, flat, flat_index, values)
+        target[...] = xp.reshape(flat, target.shape)
+        return
+    if found is None:
         raise TypeError(
-            f"scatter-add on {backend.library} arrays takes one integer index array, got "
-            f"{type(index).__name__}"
+            f"scatter-add on {backend.library} arrays takes one integer index array along "
+            f"one axis, got {index!r}"
         )
-    n = target.shape[0]
-    flat = xp.reshape(index, (-1,))
+    k, array = found
+    if not hasattr(values, "shape"):
+        values = xp.asarray(values, dtype=target.dtype, device=backend.device)
+    shape = tuple(target.shape)
+    n = shape[k]
+    flat = xp.reshape(array, (-1,))
     flat = xp.where(flat < 0, flat + n, flat)
-    rows = xp.reshape(values, (flat.shape[0], -1)) if values.ndim else values
+    before, after = math.prod(shape[:k]), math.prod(shape[k + 1 :])
+    values = xp.broadcast_to(values, (*shape[:k], *array.shape, *shape[k + 1 :]))
+    rows = xp.permute_dims(xp.reshape(values, (before, flat.shape[0], after)), (1, 0, 2))
     one_hot = xp.astype(flat[:, None] == xp.arange(n, device=backend.device)[None, :], target.dtype)
-    summed = xp.reshape(xp.matrix_transpose(one_hot) @ rows, target.shape)
-    target[...] = target + summed
+    summed = xp.matrix_transpose(one_hot) @ xp.reshape(rows, (flat.shape[0], -1))
+    summed = xp.permute_dims(xp.reshape(summed, (n, before, after)), (1, 0, 2))
+    target[...] = target + xp.reshape(summed, shape)
 
 
-class _UfuncLike:
-    """A library's function under a NumPy ufunc's name, with the ufunc methods ops use."""
-
-    def __init__(self, backend: Backend, fn: Callable[..., Any], name: str) -> None:
-        self._backend = backend
-        self._fn = fn
-        self.__name__ = name
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._fn(*args, **kwargs)
-
-    def reduce(self, a: Any, axis: Any = 0, keepdims: bool = False, **kwargs: Any) -> Any:
-        xp = self._backend.xp
-        reducer = {"add": xp.sum, "multiply": xp.prod, "maximum": xp.max, "minimum": xp.min}
-        if self.__name__ not in reducer:
-            raise TypeError(f"numpy.{self.__name__}.reduce has no Array API counterpart")
-        if isinstance(axis, list):
-            axis = tuple(axis)
-        return reducer[self.__name__](a, axis=axis, keepdims=keepdims)
-
-    def accumulate(self, a: Any, axis: int = 0) -> Any:
-        xp = self._backend.xp
-        if self.__name__ == "add":
-            return xp.cumulative_sum(a, axis=axis)
-        if self.__name__ == "multiply":
-            return xp.cumulative_prod(a, axis=axis)
-        raise TypeError(f"numpy.{self.__name__}.accumulate has no Array API counterpart")
-
-    def at(self, target: Any, index: Any, values: Any) -> None:
-        if self.__name__ != "add":
-            raise TypeError(f"numpy.{self.__name__}.at has no Array API counterpart")
-        self._backend.scatter_add(target, index, values)
+def _arrays_on_every_axis(index: Any, ndim: int) -> bool:
+    return (
+        isinstance(index, tuple)
+        and len(index) == ndim
+        and all(hasattr(i, "dtype") and not isinstance(i, bool) for i in index)
+    )
 
 
-# NumPy names that the standard spells otherwise.
-_RENAMED = {
-    "absolute": "abs",
-    "fabs": "abs",
-    "power": "pow",
-    "arccos": "acos",
-    "arcsin": "asin",
-    "arctan": "atan",
-    "arctan2": "atan2",
-    "arccosh": "acosh",
-    "arcsinh": "asinh",
-    "arctanh": "atanh",
-    "concatenate": "concat",
-    "cumsum": "cumulative_sum",
-    "cumprod": "cumulative_prod",
-    "amax": "max",
-    "amin": "min",
-    "mod": "remainder",
-    "rint": "round",
-    "bool_": "bool",
-    "array": "asarray",
-}
-_UFUNC_NAMES = frozenset({"add", "subtract", "multiply", "divide", "maximum", "minimum"})
-# Names that stay NumPy's own: Python-side types and constants the ops test scalars with.
-_KEPT = frozenset(
-    {"integer", "floating", "generic", "number", "ufunc", "random", "exceptions", "typecodes",
-     "_NoValue", "isscalar", "iinfo"}
-)  # fmt: skip
+def array_axis(index: Any) -> tuple[int, Any] | None:
+    """``(k, array)`` for an index that is one integer array at axis ``k``, other axes whole.
 
-
-class NumpyNames:
-    """NumPy's vocabulary answered by one library's Array API namespace.
-
-    The ops' ``np.<name>`` reach this object in a variant for that library.  A name with
-    no counterpart raises ``AttributeError``, which the op reports as a ``TypeError``
-    naming itself: the op is not available for that library (never a silent conversion).
+    ``arr``, ``(slice(None), arr)`` and ``(slice(None), arr, ...)`` qualify; ``None`` for
+    every other index.
     """
-
-    def __init__(self, backend: Backend) -> None:
-        self._backend = backend
-        xp = backend.xp
-        self.ndarray = backend.array_type
-        self.inf = math.inf
-        self.nan = math.nan
-        self.newaxis = None
-        self.errstate = lambda **kwargs: backend.errstate()
-        for name in _UFUNC_NAMES:
-            setattr(self, name, _UfuncLike(backend, getattr(xp, name), name))
-        self.intp = xp.int64
-
-        device = backend.device
-        self.zeros = lambda shape, dtype=None: xp.zeros(shape, dtype=dtype, device=device)
-        self.ones = lambda shape, dtype=None: xp.ones(shape, dtype=dtype, device=device)
-        self.empty = lambda shape, dtype=None: xp.empty(shape, dtype=dtype, device=device)
-        self.full = lambda shape, value, dtype=None: xp.full(
-            shape, value, dtype=dtype, device=device
-        )
-        self.eye = lambda n, m=None, k=0, dtype=None: xp.eye(n, m, k=k, dtype=dtype, device=device)
-        self.asarray = lambda a, dtype=None: xp.asarray(a, dtype=dtype, device=device)
-        self.copy = lambda a: xp.asarray(a, copy=True)
-        self.reshape = _tensor_aware(
-            "reshape", lambda a, shape: xp.reshape(a, tuple(shape)), method=True
-        )
-        self.array_sum = _tensor_aware(
-            "sum", lambda a, axis=None, keepdims=False: xp.sum(a, axis=axis, keepdims=keepdims),
-            method=True,
-        )  # fmt: skip
-        self.astype = _tensor_aware("astype", xp.astype, method=True)
-        self.times_mask = lambda g, mask: g * xp.astype(_data_of(mask), g.dtype)
-        self.shape = lambda a: tuple(a.shape)
-        self.ndim = lambda a: a.ndim
-        self.size = lambda a: math.prod(a.shape)
-
-    def arange(self, *args: Any, dtype: Any = None) -> Any:
-        return self._backend.xp.arange(*args, dtype=dtype, device=self._backend.device)
-
-    def zeros_like(self, a: Any, dtype: Any = None, shape: Any = None) -> Any:
-        xp = self._backend.xp
-        if shape is None:
-            return xp.zeros_like(a, dtype=dtype)
-        dtype = a.dtype if dtype is None else dtype
-        return xp.zeros(tuple(shape), dtype=dtype, device=self._backend.device)
-
-    def full_like(self, a: Any, fill_value: Any, dtype: Any = None, shape: Any = None) -> Any:
-        xp = self._backend.xp
-        if shape is None:
-            return xp.full_like(a, fill_value, dtype=dtype)
-        dtype = a.dtype if dtype is None else dtype
-        return xp.full(tuple(shape), fill_value, dtype=dtype, device=self._backend.device)
-
-    def var(self, a: Any, axis: Any = None, ddof: float = 0, keepdims: bool = False) -> Any:
-        return self._backend.xp.var(a, axis=axis, correction=ddof, keepdims=keepdims)
-
-    def std(self, a: Any, axis: Any = None, ddof: float = 0, keepdims: bool = False) -> Any:
-        return self._backend.xp.std(a, axis=axis, correction=ddof, keepdims=keepdims)
-
-    def transpose(self, a: Any, axes: Any = None) -> Any:
-        if axes is None:
-            axes = tuple(range(a.ndim - 1, -1, -1))
-        return self._backend.xp.permute_dims(a, tuple(axes))
-
-    def swapaxes(self, a: Any, axis1: int, axis2: int) -> Any:
-        axes = list(range(a.ndim))
-        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
-        return self._backend.xp.permute_dims(a, tuple(axes))
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        if name in _KEPT:
-            value = getattr(np, name)
-        else:
-            value = getattr(self._backend.xp, _RENAMED.get(name, name), None)
-            if value is None:
-                raise AttributeError(
-                    f"numpy.{name} has no counterpart in the Array API namespace of "
-                    f"{self._backend.library}, so this op is not available for its arrays"
-                )
-            if callable(value) and not isinstance(value, type):
-                value = _tensor_aware(name, value)
-        setattr(self, name, value)  # found once per name
-        return value
-
-
-def _data_of(x: Any) -> Any:
-    """A Tensor's array (a mask, which carries no gradient); anything else as it is."""
-    return x._data if isinstance(x, _tensor.Tensor) else x
-
-
-def _tensor_aware(name: str, fn: Callable[..., Any], method: bool = False) -> Callable[..., Any]:
-    """``fn``, except that Tensor arguments (a recorded backward pass) run the op.
-
-    A VJP differentiated again receives Tensors: ``np.<name>`` then means what NumPy's
-    own function means on a Tensor, the autograd_lite op registered for it.
-    """
-    from . import _dispatch
-    from ._tensor import Tensor
-
-    numpy_function = getattr(np, name, None)
-
-    def call(*args: Any, **kwargs: Any) -> Any:
-        for a in args:
-            if isinstance(a, Tensor):
-                if method:
-                    return getattr(args[0], name)(*args[1:], **kwargs)
-                twin = None if numpy_function is None else _dispatch.twin_of(numpy_function)
-                if twin is None:
-                    raise TypeError(f"numpy.{name} has no autograd_lite op for Tensors")
-                return twin(*args, **kwargs)
-        return fn(*args, **kwargs)
-
-    call.__name__ = name
-    return call
+    parts = index if isinstance(index, tuple) else (index,)
+    if parts and parts[-1] is Ellipsis:
+        parts = parts[:-1]
+    arrays = [i for i, p in enumerate(parts) if hasattr(p, "dtype") and hasattr(p, "shape")]
+    if len(arrays) != 1:
+        return None
+    k = arrays[0]
+    whole = slice(None)
+    if any(p != whole for i, p in enumerate(parts) if i != k):
+        return None
+    return k, parts[k]
 
 
 class ForeignData:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from . import _dispatch
-from ._arrays import asarray
+from ._arrays import asarray, reshape
 from ._ops_elementwise import log, where
 from ._primitive import Primitive, primitive
 
@@ -82,7 +82,7 @@ matmul.__doc__ = "Matrix product ``a @ b`` with NumPy's rules for 1-D and stacke
 
 def _mT(x: Any) -> Any:
     """Transpose of the last two axes (the matrix transpose of a stack of matrices)."""
-    return x.T if x.ndim == 2 else x.swapaxes(-1, -2)
+    return x.T if x.ndim == 2 else x.mT
 
 
 # The rules read the other operand and g only (never their own input), so that a
@@ -96,8 +96,8 @@ def _matmul_vjp_a(g, out, a, b):  # type: ignore[no-untyped-def]
     if g.ndim == b.ndim - 1:  # a is a vector: (k,) @ (..., k, m)
         return (b @ g[..., None])[..., 0]
     if b.ndim == 2 and g.ndim > 2:  # a stack times one matrix: one product of the rows
-        return (g.reshape(-1, g.shape[-1]) @ b.T).reshape(*g.shape[:-1], b.shape[0])
-    return g @ (b.T if b.ndim == 2 else b.swapaxes(-1, -2))
+        return reshape(reshape(g, (-1, g.shape[-1])) @ b.T, (*g.shape[:-1], b.shape[0]))
+    return g @ (b.T if b.ndim == 2 else b.mT)
 
 
 def _matmul_vjp_b(g, out, a, b):  # type: ignore[no-untyped-def]
@@ -107,7 +107,7 @@ def _matmul_vjp_b(g, out, a, b):  # type: ignore[no-untyped-def]
         return a[:, None] * g[..., None, :] if g.ndim else g * a
     if g.ndim == a.ndim - 1:  # b is a vector: (..., n, k) @ (k,)
         return (_mT(a) @ g[..., None])[..., 0]
-    return (a.T if a.ndim == 2 else a.swapaxes(-1, -2)) @ g
+    return (a.T if a.ndim == 2 else a.mT) @ g
 
 
 matmul.defvjp(_matmul_vjp_a, _matmul_vjp_b)

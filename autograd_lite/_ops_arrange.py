@@ -23,7 +23,8 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import _dispatch, _mode
-from ._arrays import dtype_kind
+from ._arrays import dtype_kind, on_host
+from ._backends import composite
 from ._ops_elementwise import where
 from ._ops_join import concatenate, stack
 from ._ops_reduce import broadcast_to, sum
@@ -96,6 +97,7 @@ def _along(axis: int, index: Any) -> tuple[Any, ...]:
 
 
 # ---------------------------------------------------------------- reshaping
+@composite
 def ravel(a: Any, order: str = "C") -> Any:
     """The elements as one axis, read in ``order`` as ``np.ravel`` reads them.
 
@@ -111,6 +113,11 @@ def ravel(a: Any, order: str = "C") -> Any:
     if order not in ("A", "a", "K", "k"):
         raise ValueError(f"ravel: order must be one of 'C', 'F', 'A' or 'K', got {order!r}")
     data = a._data if isinstance(a, Tensor) else np.asarray(a)
+    if not hasattr(data, "flags"):
+        raise TypeError(
+            f"ravel: order={order!r} reads the memory layout, which arrays of type "
+            f"{type(data).__name__} do not show; use order='C' or 'F'"
+        )
     if data.flags.c_contiguous or len(shape) < 2:
         return reshape(a, (-1,))
     if order in ("A", "a"):
@@ -164,6 +171,7 @@ def rollaxis(a: Any, axis: int, start: int = 0) -> Any:
     return transpose(a, tuple(axes))
 
 
+@composite
 def repeat(a: Any, repeats: Any, axis: int | None = None) -> Any:
     """Each element of ``a`` repeated ``repeats`` times along ``axis`` (the flattened ``a``).
 
@@ -178,20 +186,29 @@ def repeat(a: Any, repeats: Any, axis: int | None = None) -> Any:
     shape = _shape(a)
     axis = normalize_axis_index(axis, len(shape))
     n = shape[axis]
-    counts = np.asarray(repeats)
-    if (
-        counts.size == 1
-        and counts.ndim <= 1
-        and dtype_kind(counts.dtype) in "iu"
-        and counts.min() >= 0
-    ):
-        r = int(counts.reshape(()))
+    r = _one_count(repeats)
+    if r is not None:
         before, after = shape[: axis + 1], shape[axis + 1 :]
         copies = broadcast_to(reshape(a, (*before, 1, *after)), (*before, r, *after))
         return reshape(copies, (*shape[:axis], n * r, *after))
-    # NumPy's own checks and messages for counts of the wrong length, type or sign.
-    index = np.repeat(np.arange(n), counts)  # counts: a Tensor would dispatch back here
+    index = np.asarray(_repeated_positions(n, repeats))
     return getitem(a, _along(axis, index))
+
+
+@on_host
+def _one_count(repeats: Any) -> int | None:
+    """The count of ``repeats`` when it is one non-negative integer; else None."""
+    counts = np.asarray(repeats)
+    if counts.size == 1 and counts.ndim <= 1 and counts.dtype.kind in "iu" and counts.min() >= 0:
+        return int(counts.reshape(()))
+    return None
+
+
+@on_host
+def _repeated_positions(n: int, repeats: Any) -> np.ndarray:
+    # NumPy's own checks and messages for counts of the wrong length, type or sign; the
+    # counts as an array, since a Tensor of them would dispatch back to repeat.
+    return np.repeat(np.arange(n), np.asarray(repeats))
 
 
 def tile(A: Any, reps: Any) -> Any:
@@ -292,6 +309,7 @@ def rot90(m: Any, k: int = 1, axes: Sequence[int] = (0, 1)) -> Any:
 
 
 # ---------------------------------------------------------------- padding
+@on_host
 def _pad_pairs(pad_width: Any, ndim: int) -> tuple[tuple[int, int], ...]:
     """``pad_width`` as one ``(before, after)`` pair per axis, checked as ``np.pad`` does."""
     if isinstance(pad_width, dict):
@@ -326,6 +344,7 @@ _pad_constant.defvjp(_pad_constant_vjp)
 _np_pad: Any = np.pad  # called with a mode that is a str, not one of its Literal types
 
 
+@composite
 def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> Any:
     """``array`` padded by ``pad_width`` elements before and after each axis (``np.pad``).
 
@@ -360,16 +379,25 @@ def pad(array: Any, pad_width: Any, mode: str = "constant", **kwargs: Any) -> An
             continue
         n = shape[ax]
         if not odd:
-            # NumPy pads the positions 0..n-1 the way it would pad the values.
-            index = _np_pad(np.arange(n), (before, after), mode=mode, **kwargs)
+            index = np.asarray(_padded_positions(n, before, after, mode, kwargs))
             out = getitem(out, _along(ax, index))
             continue
-        # An odd reflection is linear but not a copy: pad the identity to get its matrix.
-        identity = np.eye(n, dtype=_dtype(array))
-        matrix = _np_pad(identity, ((before, after), (0, 0)), mode=mode, **kwargs)
+        matrix = np.asarray(_padding_matrix(n, before, after, mode, kwargs), dtype=_dtype(array))
         moved = moveaxis(out, ax, -1)
         out = moveaxis(moved @ matrix.T, -1, ax)
     return _same(array) if out is array else out
+
+
+@on_host
+def _padded_positions(n: int, before: int, after: int, mode: str, kwargs: Any) -> np.ndarray:
+    """The input positions each output position reads: ``np.pad`` of ``0..n-1``."""
+    return _np_pad(np.arange(n), (before, after), mode=mode, **kwargs)  # type: ignore[no-any-return]
+
+
+@on_host
+def _padding_matrix(n: int, before: int, after: int, mode: str, kwargs: Any) -> np.ndarray:
+    """An odd reflection is linear but not a copy: the padded identity is its matrix."""
+    return _np_pad(np.eye(n), ((before, after), (0, 0)), mode=mode, **kwargs)  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------- diagonals and triangles
@@ -437,6 +465,7 @@ def _tri(shape: tuple[int, ...], k: int) -> Any:
     return np.tri(rows, cols, k=k, dtype=np.bool_)
 
 
+@composite
 def tril(m: Any, k: int = 0) -> Any:
     """``m`` with the elements above diagonal ``k`` of its last two axes set to zero.
 
@@ -447,6 +476,7 @@ def tril(m: Any, k: int = 0) -> Any:
     return where(mask, m, np.zeros((), dtype=_dtype(m)))
 
 
+@composite
 def triu(m: Any, k: int = 0) -> Any:
     """``m`` with the elements below diagonal ``k`` of its last two axes set to zero.
 
@@ -589,6 +619,7 @@ def column_stack(tup: Sequence[Any]) -> Any:
     return concatenate(*columns, axis=1)
 
 
+@composite
 def append(arr: Any, values: Any, axis: int | None = None) -> Any:
     """``values`` appended to the end of ``arr`` along ``axis`` (both flattened by default).
 
@@ -649,6 +680,7 @@ def _build(obj: Any, dtype: np.dtype[Any]) -> Any:
     return np.array(_dispatch.plain(obj), dtype=dtype)
 
 
+@composite
 def array(object: Any, dtype: Any = None) -> Any:
     """A Tensor from a Tensor or a (nested) list or tuple of Tensors, arrays and numbers.
 

@@ -98,8 +98,8 @@ def maximum(a, b):  # type: ignore[no-untyped-def]
 
 
 maximum.defvjp(
-    lambda g, out, a, b: g * ((a > b) + 0.5 * (a == b)),
-    lambda g, out, a, b: g * ((b > a) + 0.5 * (a == b)),
+    lambda g, out, a, b: times_mask(g, a > b) + 0.5 * times_mask(g, a == b),
+    lambda g, out, a, b: times_mask(g, b > a) + 0.5 * times_mask(g, a == b),
 )
 
 
@@ -110,8 +110,8 @@ def minimum(a, b):  # type: ignore[no-untyped-def]
 
 
 minimum.defvjp(
-    lambda g, out, a, b: g * ((a < b) + 0.5 * (a == b)),
-    lambda g, out, a, b: g * ((b < a) + 0.5 * (a == b)),
+    lambda g, out, a, b: times_mask(g, a < b) + 0.5 * times_mask(g, a == b),
+    lambda g, out, a, b: times_mask(g, b < a) + 0.5 * times_mask(g, a == b),
 )
 
 # NumPy's own functions on Tensors run these ops (see _dispatch.py).

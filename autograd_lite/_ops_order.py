@@ -19,7 +19,9 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from . import _dispatch
-from ._arrays import asarray, dtype_kind, is_traced
+from ._arrays import array_copy, asarray, dtype_kind, is_traced, on_host
+from ._arrays import reshape as array_reshape
+from ._backends import composite
 from ._ops_shape import getitem, reshape
 from ._primitive import Primitive
 from ._tensor import Tensor
@@ -49,6 +51,7 @@ def _refuse_order(name: str, order: Any) -> None:
         raise TypeError(f"{name}: order= (the fields of a structured array) is not supported")
 
 
+@composite
 def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Tensor:
     """``arr`` picked at ``indices`` along ``axis``, as ``np.take_along_axis``.
 
@@ -72,12 +75,15 @@ def take_along_axis(arr: Any, indices: Any, axis: int | None = -1) -> Tensor:
         )
     axis = normalize_axis_index(axis, len(shape), "take_along_axis")
     index = tuple(
-        idx if d == axis else np.arange(n).reshape((1,) * d + (n,) + (1,) * (len(shape) - d - 1))
+        idx
+        if d == axis
+        else array_reshape(np.arange(n), (1,) * d + (n,) + (1,) * (len(shape) - d - 1))
         for d, n in enumerate(shape)
     )
     return getitem(arr, index)
 
 
+@composite
 def take(
     a: Any, indices: Any, axis: int | None = None, out: Any = None, mode: str = "raise"
 ) -> Tensor:
@@ -135,6 +141,12 @@ def _permutation_op(name: str) -> Primitive:
 _sort, _partition, _permute = map(_permutation_op, ("sort", "partition", "permute"))
 
 
+@on_host
+def _check_sort_options(kind: Any, stable: Any) -> None:
+    np.sort(np.empty(0), kind=kind, stable=stable)  # NumPy's own checks of kind and stable
+
+
+@composite
 def sort(
     a: Any, axis: int | None = -1, kind: str | None = None, order: Any = None, *,
     stable: bool | None = None,
@@ -147,14 +159,15 @@ def sort(
     the sorted values are the same for every ``kind``.
     """
     _refuse_order("sort", order)
-    np.sort(np.empty(0), kind=kind, stable=stable)  # type: ignore[arg-type]  # NumPy checks kind and stable
+    _check_sort_options(kind, stable)
     values = _values(a)
     if axis is None:
-        a, values, axis = reshape(a, (-1,)), values.reshape(-1), 0
+        a, values, axis = reshape(a, (-1,)), array_reshape(values, (-1,)), 0
     axis = normalize_axis_index(axis, values.ndim, "sort")
     return _sort(a, np.argsort(values, axis=axis, kind="stable"), axis)
 
 
+@composite
 def partition(
     a: Any,
     kth: Any,
@@ -172,7 +185,7 @@ def partition(
     _refuse_order("partition", order)
     values = _values(a)
     if axis is None:
-        a, values, axis = reshape(a, (-1,)), values.reshape(-1), 0
+        a, values, axis = reshape(a, (-1,)), array_reshape(values, (-1,)), 0
     axis = normalize_axis_index(axis, values.ndim, "partition")
     parted = np.partition(values, kth, axis=axis, kind=kind)
     # rank r of both: values[..., by_value[r]] == parted[..., placed[r]]
@@ -184,8 +197,8 @@ def partition(
 
 # ---------------------------------------------------------------------------- index_add
 def _index_add_forward(x, index, values):  # type: ignore[no-untyped-def]
-    out = asarray(x).copy()
-    kind = asarray(values).dtype.kind
+    out = array_copy(asarray(x))
+    kind = dtype_kind(asarray(values).dtype)
     if kind == "c" and dtype_kind(out.dtype) != "c":  # np.add.at would drop the imaginary part
         raise TypeError(f"cannot add complex values to x of dtype {out.dtype}")
     np.add.at(out, index, values)
@@ -208,6 +221,7 @@ def _plain_index(index: Any) -> Any:
     return np.asarray(index) if isinstance(index, list) else index
 
 
+@composite
 def index_add(x: Any, index: Any, values: Any) -> Tensor:
     """``x`` with ``values`` added at ``x[index]``: ``np.add.at`` on a copy (``x`` is unchanged).
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from . import _dispatch
-from ._arrays import asarray
+from ._arrays import asarray, assign, index_into
 from ._arrays import reshape as array_reshape
 from ._primitive import primitive
 
@@ -63,7 +63,7 @@ def _is_basic(index: Any) -> bool:
 @primitive
 def getitem(x, index):  # type: ignore[no-untyped-def]
     """``x[index]`` for basic and advanced indexing."""
-    return asarray(x)[index]
+    return index_into(asarray(x), index)
 
 
 @primitive
@@ -79,7 +79,7 @@ def scatter_add(g, index, shape):  # type: ignore[no-untyped-def]
     )
     out = np.zeros_like(like, shape=shape, dtype=g.dtype)
     if _is_basic(index):
-        out[index] = g
+        assign(out, index, g)
     else:
         np.add.at(out, index, g)
     return out

@@ -30,6 +30,7 @@ from numpy.lib.array_utils import normalize_axis_tuple
 
 from . import _dispatch
 from ._arrays import asarray, dtype_kind, runtime_check
+from ._backends import composite
 from ._ops_arith import divide, multiply, subtract
 from ._ops_elementwise import where
 from ._ops_join import concatenate
@@ -68,7 +69,7 @@ def _count(shape: tuple[int, ...], axis: Any) -> int:
 
 def _flip(y: Any, axis: int) -> Any:
     """``y`` reversed along ``axis`` (a basic index, differentiable through getitem)."""
-    return y[(slice(None),) * (axis % y.ndim) + (slice(None, None, -1),)]
+    return y[(slice(None),) * (axis % y.ndim) + (slice(None, None, -1), Ellipsis)]
 
 
 def _reverse_cumsum(g: Any, axis: int) -> Any:
@@ -91,7 +92,7 @@ def _lanes(x: Any, axis: Any) -> tuple[Any, Any]:
     gathered = (*(shape[i] for i in rest), math.prod(shape[i] for i in axes))
     if perm == tuple(range(len(shape))):
         return reshape(x, gathered), lambda y: reshape(y, shape)
-    inverse = tuple(int(i) for i in np.argsort(perm))
+    inverse = tuple(sorted(range(len(perm)), key=perm.__getitem__))
     return (
         reshape(transpose(x, perm), gathered),
         lambda y: transpose(reshape(y, moved), inverse),
@@ -193,9 +194,9 @@ def cumprod(x, axis=None):  # type: ignore[no-untyped-def]
     return np.cumprod(x, axis=axis)
 
 
-def _cut(axis: int, ndim: int, part: slice) -> tuple[slice, ...]:
+def _cut(axis: int, ndim: int, part: slice) -> tuple[Any, ...]:
     """The index that takes ``part`` along ``axis`` and everything along the other axes."""
-    return (slice(None),) * (axis % ndim) + (part,)
+    return (slice(None),) * (axis % ndim) + (part, Ellipsis)
 
 
 def _shifted(y: Any, d: int, axis: int) -> Any:
@@ -287,6 +288,7 @@ def _check_weight_sum(total: Any) -> None:
         raise _WeightSumError("Weights sum to zero, can't be normalized")
 
 
+@composite
 def average(
     a: Any, axis: Any = None, weights: Any = None, returned: bool = False, keepdims: bool = False
 ) -> Any:

@@ -215,6 +215,12 @@ class Tensor:
         """The transpose (axes reversed), like ``ndarray.T``."""
         return transpose(self)
 
+    @property
+    def mT(self) -> Tensor:
+        """The matrix transpose of a stack of matrices (last two axes swapped), like the
+        Array API's ``array.mT`` and PyTorch's ``Tensor.mT``."""
+        return swapaxes(self, -1, -2)
+
     def __len__(self) -> int:
         return len(self._data)
 

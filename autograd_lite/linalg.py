@@ -33,6 +33,7 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from . import _dispatch
 from ._arrays import asarray, dtype_kind
+from ._backends import composite
 from ._ops_elementwise import absolute, maximum, sqrt, where
 from ._ops_reduce import max as _max
 from ._ops_reduce import min as _min
@@ -219,8 +220,10 @@ def _eigh_vjp(g, out, a, UPLO="L"):  # type: ignore[no-untyped-def]
     X = _mT(v) @ gv
     D = X - _mT(X)
     gap = w[..., None, :] - w[..., :, None]
-    unused = _sum(absolute(gv), axis=-2) == 0  # eigenvectors that get no gradient
-    vanishes = _eye(n, bool) + (gap == 0) * unused[..., :, None] * unused[..., None, :]
+    # A mask (no gradient), from the arrays even in a recorded backward pass.
+    unused = _dispatch.plain(_sum(absolute(gv), axis=-2) == 0)  # vectors with no gradient
+    both_unused = np.logical_and(unused[..., :, None], unused[..., None, :])
+    vanishes = np.logical_or(_eye(n, bool), np.logical_and(_dispatch.plain(gap) == 0, both_unused))
     K = where(vanishes, 0, D / where(vanishes, 1, 2 * gap))
     inner = K + _eye(n, w.dtype) * gw[..., None, :]
     return v @ inner @ _mT(v)
@@ -325,6 +328,7 @@ def _singular_values(x: Any, row_axis: int, col_axis: int) -> Tensor:
     return sqrt(maximum(eigvalsh(gram), 0))
 
 
+@composite
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> Tensor:
     """Vector or matrix norm: ``numpy.linalg.norm``, with its ``ord`` and ``axis`` rules.
 

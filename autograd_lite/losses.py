@@ -12,11 +12,25 @@ per-element losses).
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
 
-from ._arrays import asarray, dtype_kind, is_traced, runtime_check
+from ._arrays import (
+    array_copy,
+    array_sum,
+    asarray,
+    dtype_kind,
+    index_into,
+    is_numpy_array,
+    is_traced,
+    read_only,
+    reshape,
+    runtime_check,
+    subtract_at,
+)
+from ._backends import composite
 from ._ops_elementwise import absolute, log, maximum, minimum, sigmoid, sigmoid_from_exp
 from ._ops_math import logaddexp
 from ._ops_nn import log_softmax, softmax
@@ -49,11 +63,11 @@ def _reduce(loss: np.ndarray, reduction: str) -> Any:
     if reduction == "sum":
         return _add_reduce(loss, None)
     if reduction == "mean":
-        if loss.size and loss.dtype.itemsize >= 4:
+        if loss.size and (not is_numpy_array(loss) or loss.dtype.itemsize >= 4):
             # ``ndarray.mean``'s own arithmetic, without its Python wrapper (which also
             # sums float16 in float32, and warns about empty input: those go to it).
             return _add_reduce(loss, None) / loss.size
-        return loss.mean()
+        return np.mean(loss)
     return loss
 
 
@@ -385,9 +399,9 @@ def binary_cross_entropy_with_logits(
 # --------------------------------------------------------------------- cross-entropy
 @primitive
 def _cross_entropy(z, t, axis, reduction, count):  # type: ignore[no-untyped-def]
-    shifted = z - z.max(axis=axis, keepdims=True)
+    shifted = z - _max_reduce(z, axis, keepdims=True)
     e = np.exp(shifted)
-    total = e.sum(axis=axis, keepdims=True)
+    total = _add_reduce(e, axis, keepdims=True)
     log_probs = shifted - np.log(total)
     loss = _reduce(-np.sum(t * log_probs, axis=axis), reduction)
     return Residuals.fresh(loss, exp=e, total=total, log_probs=log_probs)
@@ -407,7 +421,7 @@ def _softmax_from(z: Any, axis: int, exp: Any, total: Any) -> Any:
 _cross_entropy.defvjp(
     lambda g, out, z, t, axis, reduction, count, *, exp=None, total=None, log_probs=None: (
         _ce_scale(g, axis, reduction, count)
-        * (_softmax_from(z, axis, exp, total) * t.sum(axis=axis, keepdims=True) - t)
+        * (_softmax_from(z, axis, exp, total) * array_sum(t, axis=axis, keepdims=True) - t)
     ),
     lambda g, out, z, t, axis, reduction, count, *, exp=None, total=None, log_probs=None: (
         _ce_scale(g, axis, reduction, count)
@@ -419,8 +433,7 @@ _cross_entropy.defvjp(
 @functools.lru_cache(maxsize=8)
 def _row_numbers(n: int) -> np.ndarray:
     """``np.arange(n)``, made once per batch size and shared: read-only."""
-    rows = np.arange(n)
-    rows.setflags(write=False)
+    rows: np.ndarray = read_only(np.arange(n))
     return rows
 
 
@@ -435,12 +448,14 @@ def _check_classes(
         ignored = "" if ignore_index is None else f" (or equal ignore_index={ignore_index})"
         raise IndexError(
             f"{op}: class indices must lie in [0, {depth}){ignored}, got values from "
-            f"{classes.min()} to {classes.max()}"
+            f"{np.min(classes)} to {np.max(classes)}"
         )
 
 
 def _largest_class(classes: np.ndarray) -> Any:
     """The largest class index, in one pass that also sees negative ones (as huge)."""
+    if not is_numpy_array(classes):  # another library's array has no unsigned view
+        return math.inf if bool(np.any(classes < 0)) else np.max(classes)
     unsigned = _UNSIGNED.get(classes.dtype)
     if unsigned is None:  # not a native integer dtype
         unsigned = classes.dtype.str.replace("i", "u")
@@ -473,19 +488,19 @@ def _class_index(classes: np.ndarray, axis: int) -> tuple[Any, ...]:
 @primitive
 def _cross_entropy_indices(z, index, axis, reduction, count):  # type: ignore[no-untyped-def]
     # ``index`` picks each position's class along ``axis`` (see ``_class_index``).
-    shifted = z - z.max(axis=axis, keepdims=True)
+    shifted = z - _max_reduce(z, axis, keepdims=True)
     e = np.exp(shifted)
-    total = e.sum(axis=axis, keepdims=True)
-    picked = shifted[index]
-    loss = _reduce(np.log(total.reshape(picked.shape)) - picked, reduction)
+    total = _add_reduce(e, axis, keepdims=True)
+    picked = index_into(shifted, index)
+    loss = _reduce(np.log(reshape(total, picked.shape)) - picked, reduction)
     return Residuals.fresh(loss, exp=e, total=total)
 
 
 @primitive
 def _minus_one_at(p, index):  # type: ignore[no-untyped-def]
     """``p`` with 1 subtracted at each class ``index``: ``p - onehot``."""
-    p = p.copy()
-    p[index] -= 1
+    p = array_copy(p)
+    subtract_at(p, index, 1.0)
     return p
 
 
@@ -503,10 +518,10 @@ def _ce_indices_vjp(  # type: ignore[no-untyped-def]
         scale = _ce_scale(g, axis, reduction, count)
     else:  # a scalar loss; an empty batch (count 0) has nothing to scale
         # A Python number where possible (a trace keeps g an array: it changes per call).
-        g_value = g if is_traced(g) else g.item()
+        g_value = g if is_traced(g) else float(g)
         picked = scale = g_value / count if reduction == "mean" and count else g_value
     delta = exp * (scale / total)
-    delta[index] -= picked
+    subtract_at(delta, index, picked)
     return delta
 
 
@@ -710,6 +725,7 @@ def _smoothed_cross_entropy(
     return total if reduction == "sum" else _weighted_mean(total, coef.sum())
 
 
+@composite
 def cross_entropy(
     logits: Any,
     targets: Any,
@@ -799,7 +815,7 @@ def cross_entropy(
         if plain:
             # The graph keeps the index with a copy of the classes, so the caller's array
             # stays theirs to change (an array of its own would need write protection).
-            index = _class_index(t_data.copy(), axis)
+            index = _class_index(array_copy(t_data), axis)
             return _cross_entropy_indices(logits, index, axis, reduction, t_data.size)
         if not eps:
             log_probs = log_softmax(logits, axis=axis)

@@ -39,6 +39,21 @@ class OpCase:
     second_order: bool = True  # False only for ops whose gradient is piecewise constant
 
 
+def like(x: Any, value: Any, dtype: Any = None) -> Any:
+    """``value`` (built with NumPy) as an array of ``x``'s library, on ``x``'s device.
+
+    ``x`` is a Tensor or an array; NumPy stays NumPy.  Rows build their constants
+    (index arrays, masks, fixed offsets) through this, so that the same row runs on
+    another array library, where a NumPy constant beside its arrays is refused.
+    """
+    data = x.data if isinstance(x, ag.Tensor) else x
+    if isinstance(data, np.ndarray | np.generic) or not hasattr(data, "__array_namespace__"):
+        if isinstance(value, np.ndarray):  # a method call: ag.compile's trace follows it
+            return value if dtype is None else value.astype(dtype)
+        return np.asarray(value, dtype=dtype)
+    return data.__array_namespace__().asarray(value, dtype=dtype, device=data.device)
+
+
 def _np_sigmoid(x: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-x))
 
@@ -102,7 +117,7 @@ OPS: list[OpCase] = [
     OpCase("getitem_basic", lambda x: x[..., :2], lambda x: x[..., :2], min_dims=1),
     OpCase(
         "getitem_repeated",
-        lambda x: x[np.array([0, 0, -1])],
+        lambda x: x[like(x, [0, 0, -1])],
         lambda x: x[np.array([0, 0, -1])],
         min_dims=1,
     ),
@@ -133,7 +148,7 @@ OPS: list[OpCase] = [
     ),
     OpCase(
         "binary_cross_entropy_with_logits",
-        lambda z, t: ag.binary_cross_entropy_with_logits(z, (t.data > 0) * 1.0),
+        lambda z, t: ag.binary_cross_entropy_with_logits(z, like(t, t.data > 0, z.dtype)),
         lambda z, t: _np_bce_logits(z, (t > 0) * 1.0),
         2,
         avoid=0.0,
@@ -164,7 +179,7 @@ def _np_cross_entropy_indices(z: np.ndarray) -> np.ndarray:
 OPS.append(
     OpCase(
         "cross_entropy_indices",
-        lambda z: ag.cross_entropy(z, _classes_for(z.data)),
+        lambda z: ag.cross_entropy(z, like(z, _classes_for(z))),
         _np_cross_entropy_indices,
         min_dims=1,
     )

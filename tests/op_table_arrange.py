@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import autograd_lite as ag
 
-from .op_table import OpCase
+from .op_table import OpCase, like
 
 # The lead exports these as ag.<name>; until then, the module's own functions.
 A: Any = ag
@@ -119,7 +119,7 @@ ARRANGE_OPS: list[OpCase] = [
     ),
     OpCase(
         "repeat_counts",
-        lambda x: A.repeat(x, _repeats(x), axis=0),
+        lambda x: A.repeat(x, like(x, _repeats(x)), axis=0),
         lambda x: np.repeat(x, _repeats(x), axis=0),
         min_dims=1,
     ),
@@ -339,7 +339,7 @@ ARRANGE_OPS: list[OpCase] = [
     ),
     OpCase(
         "append_constant",
-        lambda x: A.append(x, np.full(2, 1.5, dtype=x.dtype)),
+        lambda x: A.append(x, like(x, np.full(2, 1.5), x.dtype)),
         lambda x: np.append(x, np.full(2, 1.5, dtype=x.dtype)),
     ),
     # ---------------------------------------------------------------- array
@@ -360,7 +360,7 @@ ARRANGE_OPS: list[OpCase] = [
     ),
     OpCase(
         "array_with_constant",
-        lambda x, y: A.array((x, np.full(x.shape, 0.5, dtype=x.dtype), y)),
+        lambda x, y: A.array((x, like(x, np.full(x.shape, 0.5), x.dtype), y)),
         lambda x, y: np.array((x, np.full(x.shape, 0.5, dtype=x.dtype), y)),
         2,
         numpy_fn=lambda x, y: A.array((x, np.full(x.shape, 0.5, dtype=x.dtype), y)),

@@ -16,7 +16,7 @@ from hypothesis.extra import numpy as hnp
 import autograd_lite as ag
 from autograd_lite import linalg as la
 
-from .op_table import OpCase
+from .op_table import OpCase, like
 
 _BATCH = hnp.array_shapes(min_dims=0, max_dims=1, max_side=2)  # () or (k,)
 _SIDE = st.integers(1, 3)
@@ -51,8 +51,8 @@ def _mT(a: Any) -> Any:
     return np.swapaxes(a, -1, -2)  # dispatches to ag.swapaxes on a Tensor
 
 
-def _eye(a: Any) -> np.ndarray:
-    return np.eye(a.shape[-1], dtype=a.dtype)
+def _eye(a: Any) -> Any:
+    return like(a, np.eye(a.shape[-1]), a.dtype)
 
 
 def _dominant(a: Any) -> Any:
@@ -68,16 +68,16 @@ def _spd(a: Any) -> Any:
 def _separated(a: Any) -> Any:
     """Symmetric with eigenvalues within 0.9 of 2, 4, 6: gaps of at least 0.2."""
     n = a.shape[-1]
-    return (a + _mT(a)) / 20 + np.diag(np.arange(2, 2 * n + 1, 2)).astype(a.dtype)
+    return (a + _mT(a)) / 20 + like(a, np.diag(np.arange(2, 2 * n + 1, 2)), a.dtype)
 
 
 def _conditioned(a: Any) -> Any:
     """A (stack of) m x n matrix with singular values within 0.45 of 2, 4, 6: gaps >= 1."""
     m, n = a.shape[-2:]
     k = min(m, n)
-    spine = np.zeros((m, n), dtype=a.dtype)
+    spine = np.zeros((m, n))
     spine[np.arange(k), np.arange(k)] = np.arange(2 * k, 0, -2)
-    return a / 20 + spine
+    return a / 20 + like(a, spine, a.dtype)
 
 
 def _eigh_combined(w: Any, v: Any) -> Any:

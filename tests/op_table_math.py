@@ -15,14 +15,14 @@ from hypothesis.extra import numpy as hnp
 
 import autograd_lite as ag
 
-from .op_table import OpCase
+from .op_table import OpCase, like
 
 
-def _integers(x: Any, *others: Any) -> np.ndarray:
+def _integers(x: Any, *others: Any) -> Any:
     """A fixed integer in [-3, 3] per element of the broadcast shape, in ``x``'s dtype."""
     shape = np.broadcast_shapes(x.shape, *(o.shape for o in others))
     size = int(np.prod(shape, dtype=np.int64))
-    return (np.arange(size) % 7 - 3).reshape(shape).astype(x.dtype)
+    return like(x, (np.arange(size) % 7 - 3).reshape(shape), x.dtype)
 
 
 def _away_from_zero(x: Any) -> Any:
@@ -35,7 +35,8 @@ def _quotient_input(a: Any, b: Any) -> Any:
 
     ``a`` and ``b`` are in (0.5, 3); ``q`` is a fixed integer per element, negative too.
     """
-    return b * (_integers(a, b) + 0.1 + 0.32 * (a - 0.5))
+    # The Tensor first: another library's array would refuse a Tensor on its left.
+    return b * (0.32 * (a - 0.5) + _integers(a, b) + 0.1)
 
 
 # Three small broadcastable shapes, so that distinct values (no near ties between a and

@@ -13,7 +13,7 @@ import numpy as np
 import autograd_lite as ag
 from autograd_lite.testing import strategies as ags
 
-from .op_table import OpCase
+from .op_table import OpCase, like
 
 
 def _repeating(count: int, n: int) -> np.ndarray:
@@ -68,41 +68,41 @@ ORDER_OPS: list[OpCase] = [
     ),
     OpCase(
         "take_flattened",
-        lambda x: ag.take(x, _repeating(6, x.size).reshape(2, 3)),
+        lambda x: ag.take(x, like(x, _repeating(6, x.size).reshape(2, 3))),
         lambda x: np.take(x, _repeating(6, x.size).reshape(2, 3)),
     ),
     OpCase(
         "take_axis",
-        lambda x: ag.take(x, np.array([0, -1, 0]), axis=-1),
+        lambda x: ag.take(x, like(x, [0, -1, 0]), axis=-1),
         lambda x: np.take(x, np.array([0, -1, 0]), axis=-1),
         min_dims=1,
     ),
     OpCase(
         "take_wrap",
-        lambda x: ag.take(x, np.array([x.shape[0], -1, 2 * x.shape[0] + 1]), axis=0, mode="wrap"),
+        lambda x: ag.take(x, like(x, [x.shape[0], -1, 2 * x.shape[0] + 1]), axis=0, mode="wrap"),
         lambda x: np.take(x, np.array([x.shape[0], -1, 2 * x.shape[0] + 1]), axis=0, mode="wrap"),
         min_dims=1,
     ),
     OpCase(
         "take_along_axis",
-        lambda x: ag.take_along_axis(x, _along(x.shape, x.ndim - 1), axis=-1),
+        lambda x: ag.take_along_axis(x, like(x, _along(x.shape, x.ndim - 1)), axis=-1),
         lambda x: np.take_along_axis(x, _along(x.shape, x.ndim - 1), axis=-1),
         min_dims=1,
     ),
     OpCase(
         "take_along_axis0",
-        lambda x: ag.take_along_axis(x, _along(x.shape, 0), axis=0),
+        lambda x: ag.take_along_axis(x, like(x, _along(x.shape, 0)), axis=0),
         lambda x: np.take_along_axis(x, _along(x.shape, 0), axis=0),
         min_dims=1,
     ),
     OpCase(
         "take_along_axis_flattened",
-        lambda x: ag.take_along_axis(x, _repeating(5, x.size), axis=None),
+        lambda x: ag.take_along_axis(x, like(x, _repeating(5, x.size)), axis=None),
         lambda x: np.take_along_axis(x, _repeating(5, x.size), axis=None),
     ),
     OpCase(
         "index_add",
-        lambda x, v: ag.index_add(x, _add_at_index(x.shape[0]), v),
+        lambda x, v: ag.index_add(x, like(x, _add_at_index(x.shape[0])), v),
         lambda x, v: _np_index_add(x, _add_at_index(x.shape[0]), v),
         2,
         shapes=ags.shapes(min_dims=1).map(lambda s: (s, (3, *s[1:]))),
@@ -111,7 +111,7 @@ ORDER_OPS: list[OpCase] = [
     ),
     OpCase(
         "index_add_broadcast",
-        lambda x, v: ag.index_add(x, _add_at_index(x.shape[0]), v),
+        lambda x, v: ag.index_add(x, like(x, _add_at_index(x.shape[0])), v),
         lambda x, v: _np_index_add(x, _add_at_index(x.shape[0]), v),
         2,
         shapes=ags.shapes(min_dims=1).map(lambda s: (s, s[1:])),
